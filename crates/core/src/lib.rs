@@ -1,0 +1,19 @@
+//! Leakloupe's engine: mail ingest, parsing and analysis, with no UI, no I/O and no clock.
+//!
+//! - [`ingest`] decides what a source is ([`ingest::sniff`]), splits it into messages while bytes stream in
+//!   ([`ingest::Ingester`], results pushed to an [`ingest::IngestSink`]) and gives back a message's bytes from
+//!   its [`ingest::MessageSpan`] ([`ingest::message_bytes`]).
+//! - [`message`] reads one message: a cheap [`message::summarize`] for the list and a full
+//!   [`message::read_message`] (headers, body text, attachments) for the detail view.
+//! - [`diagnostic`] is the damage report every stage returns alongside its best-effort result.
+//!
+//! ```
+//! use leakloupe_core::ingest::{ingest_all, Sniffed, SourceFormat};
+//! let r = ingest_all(b"From a@b Sat Jan  3 01:05:34 1996\nSubject: hi\n\nbody\n", "x.mbox");
+//! assert_eq!(r.sniffed, Sniffed::Mail(SourceFormat::Mbox));
+//! assert_eq!(r.messages[0].1.subject, "hi");
+//! ```
+
+pub mod diagnostic;
+pub mod ingest;
+pub mod message;

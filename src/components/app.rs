@@ -1,0 +1,155 @@
+//! The root component: owns the [`State`] reducer and the worker [`Bridge`], accepts files dropped
+//! anywhere on the window, and lays out toolbar, list, reader and ingest log.
+
+use std::rc::Rc;
+
+use gloo::events::{EventListener, EventListenerOptions};
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, File};
+use yew::prelude::*;
+
+use crate::bridge::Bridge;
+use crate::components::ingest_log::IngestLog;
+use crate::components::message_list::MessageList;
+use crate::components::reader::ReaderPane;
+use crate::components::toolbar::Toolbar;
+use crate::protocol::{MessageId, Request};
+use crate::state::{Action, State};
+
+/// Files from a `FileList` (picker or drop), in order.
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// The app.
+#[component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(State::default);
+    let dragging = use_state(|| false);
+
+    // The worker lives as long as the page.
+    let bridge: Rc<Option<Bridge>> = {
+        let dispatcher = state.dispatcher();
+        let spawned = use_memo((), move |_| {
+            Bridge::spawn(move |ev| dispatcher.dispatch(Action::Worker(ev)))
+        });
+        let failure = spawned.as_ref().as_ref().err().cloned();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            if let Some(text) = failure {
+                dispatcher.dispatch(Action::Worker(crate::protocol::Event::Failed { text }));
+            }
+        });
+        Rc::new(spawned.as_ref().as_ref().ok().cloned())
+    };
+
+    let on_files = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |files: Vec<File>| {
+            if files.is_empty() {
+                return;
+            }
+            dispatcher.dispatch(Action::FilesGiven(files.len()));
+            if let Some(b) = &*bridge {
+                b.add_files(files);
+            }
+        })
+    };
+
+    let on_select = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |id: MessageId| {
+            dispatcher.dispatch(Action::Select(id));
+            if let Some(b) = &*bridge {
+                b.request(Request::Open { id });
+            }
+        })
+    };
+
+    // Drop anywhere on the window.
+    {
+        let on_files = on_files.clone();
+        let dragging = dragging.clone();
+        use_effect_with((), move |_| {
+            let window = gloo::utils::window();
+            let opts = EventListenerOptions::enable_prevent_default();
+            let d1 = dragging.clone();
+            let over = EventListener::new_with_options(&window, "dragover", opts, move |e| {
+                e.prevent_default();
+                if let Some(de) = e.dyn_ref::<DragEvent>() {
+                    if let Some(dt) = de.data_transfer() {
+                        dt.set_drop_effect("copy");
+                    }
+                }
+                d1.set(true);
+            });
+            let d2 = dragging.clone();
+            let leave = EventListener::new(&window, "dragleave", move |e| {
+                // Leaving the window (no related target) ends the drag highlight.
+                let related = js_sys::Reflect::get(e, &"relatedTarget".into()).ok();
+                if related.map(|r| r.is_null() || r.is_undefined()).unwrap_or(true) {
+                    d2.set(false);
+                }
+            });
+            let d3 = dragging;
+            let drop = EventListener::new_with_options(&window, "drop", opts, move |e| {
+                e.prevent_default();
+                d3.set(false);
+                if let Some(de) = e.dyn_ref::<DragEvent>() {
+                    let files = files_of(de.data_transfer().and_then(|dt| dt.files()));
+                    on_files.emit(files);
+                }
+            });
+            move || drop_all((over, leave, drop))
+        });
+    }
+
+    let on_toggle_raw = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| dispatcher.dispatch(Action::ToggleRaw))
+    };
+    let on_dismiss = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::DismissAlert))
+    };
+
+    let empty = state.files.is_empty();
+    html! {
+        <div class={classes!("app", dragging.then_some("dragging"))}>
+            <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
+                messages={state.message_count()} files={state.files.len()} on_files={on_files.clone()} />
+            if let Some(alert) = &state.alert {
+                <div class="alert" role="alert">
+                    <span>{ alert.clone() }</span>
+                    <button class="link" onclick={on_dismiss}>{ "Dismiss" }</button>
+                </div>
+            }
+            if empty {
+                <main class="welcome">
+                    <div class="welcome-card">
+                        <h1>{ "Drop a leak here" }</h1>
+                        <p>{ "Drop .eml files or mbox archives anywhere on this window, or use " }<strong>{ "Open files…" }</strong>{ " above." }</p>
+                        <p class="privacy">{ "Everything happens inside this browser tab. No file, message or search ever leaves this machine: the page is not allowed to contact any server." }</p>
+                        <p class="hint">{ "Select a message, then use ↑ and ↓ to move through the list." }</p>
+                    </div>
+                </main>
+            } else {
+                <main class="workspace">
+                    <section class="list-pane" aria-label="Messages">
+                        <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select} />
+                    </section>
+                    <section class="reader-pane" aria-label="Reader">
+                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw} />
+                    </section>
+                </main>
+                <IngestLog files={state.files.clone()} />
+            }
+            <div class="drop-overlay" aria-hidden="true"><div>{ "Drop to open — nothing is uploaded" }</div></div>
+        </div>
+    }
+}
+
+fn drop_all<T>(_listeners: T) {}

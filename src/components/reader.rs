@@ -1,0 +1,174 @@
+//! The reader: one message's important headers decoded, all raw headers on demand, the body as
+//! text, its problems, and its attachments with name, declared type, size and SHA-256, each savable
+//! through a Blob URL made here from bytes the worker sent.
+//!
+//! Mail HTML is never put into the page: bodies are text in a `<pre>`, and HTML-only mail arrives
+//! from the worker already rendered to text.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::format;
+use crate::protocol::{BodyKind, MessageView};
+use crate::state::Reader;
+
+/// Reader properties.
+#[derive(Properties, PartialEq)]
+pub struct ReaderProps {
+    /// What to show.
+    pub reader: Reader,
+    /// Whether raw headers are shown.
+    pub show_raw: bool,
+    /// Toggle raw headers.
+    pub on_toggle_raw: Callback<()>,
+}
+
+/// Blob URLs for a message's attachments, revoked when the reader moves on.
+struct BlobUrls(Vec<Option<String>>);
+
+impl BlobUrls {
+    fn new(view: &MessageView) -> Self {
+        BlobUrls(
+            view.attachments
+                .iter()
+                .map(|a| {
+                    let bytes = js_sys::Uint8Array::from(a.bytes.as_slice());
+                    let parts = js_sys::Array::of1(&bytes);
+                    let opts = web_sys::BlobPropertyBag::new();
+                    // The declared type is not trusted: saving as octet-stream keeps the browser from
+                    // interpreting (and e.g. rendering) the file.
+                    opts.set_type("application/octet-stream");
+                    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok()?;
+                    web_sys::Url::create_object_url_with_blob(&blob).ok()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for BlobUrls {
+    fn drop(&mut self) {
+        for url in self.0.iter().flatten() {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
+}
+
+/// The reader pane.
+#[component(ReaderPane)]
+pub fn reader_pane(p: &ReaderProps) -> Html {
+    match &p.reader {
+        Reader::Empty => html! {
+            <div class="reader empty"><p>{ "Select a message to read it." }</p></div>
+        },
+        Reader::Loading(_) => html! {
+            <div class="reader empty"><p>{ "Opening…" }</p></div>
+        },
+        Reader::Shown(view) => html! {
+            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} />
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MessageReaderProps {
+    view: Rc<MessageView>,
+    show_raw: bool,
+    on_toggle_raw: Callback<()>,
+}
+
+fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
+    if value.is_empty() {
+        return html! {};
+    }
+    html! {
+        <>
+            <dt>{ label }</dt>
+            <dd data-testid={testid}>{ value.to_string() }</dd>
+        </>
+    }
+}
+
+#[component(MessageReader)]
+fn message_reader(p: &MessageReaderProps) -> Html {
+    let v = &p.view;
+    let urls = use_memo(v.clone(), |v| BlobUrls::new(v));
+    let on_toggle = {
+        let cb = p.on_toggle_raw.clone();
+        Callback::from(move |_| cb.emit(()))
+    };
+    let date = match &v.row.date {
+        Some(d) => format!("{} (sender's clock UTC{})", d.utc, d.offset),
+        None => "no readable date".to_string(),
+    };
+    let subject = if v.row.subject.is_empty() { "(no subject)".to_string() } else { v.row.subject.clone() };
+    let body_note = match v.body_kind {
+        BodyKind::Plain => None,
+        BodyKind::HtmlAsText => Some("This message has only an HTML body. It is shown here as plain text; its HTML is never rendered, so nothing in it can load or run."),
+        BodyKind::None => Some("This message has no text body."),
+    };
+    html! {
+        <article class="reader">
+            <h2 data-testid="reader-subject">{ subject }</h2>
+            <dl class="headers">
+                <dt>{ "From" }</dt><dd data-testid="reader-from">{ v.row.from.clone() }</dd>
+                { field("To", &v.row.to, Some("reader-to")) }
+                { field("Cc", &v.cc, None) }
+                { field("Reply-To", &v.reply_to, None) }
+                <dt>{ "Date" }</dt>
+                <dd data-testid="reader-date">
+                    { date }
+                    if let Some(raw) = &v.date_raw { <span class="raw-date" title="The Date header as written">{ format!(" — “{raw}”") }</span> }
+                </dd>
+                { field("Message-ID", v.message_id.as_deref().unwrap_or(""), None) }
+                <dt>{ "Source" }</dt><dd>{ format!("{} · {}", v.source_name, format::bytes(v.row.size)) }</dd>
+                <dt>{ "SHA-256" }</dt><dd class="hash" data-testid="message-sha256">{ v.sha256.clone() }</dd>
+            </dl>
+            if !v.problems.is_empty() {
+                <ul class="problems" aria-label="Problems in this message">
+                    { for v.problems.iter().map(|t| html! { <li>{ t.clone() }</li> }) }
+                </ul>
+            }
+            <div class="raw-toggle">
+                <button class="link" data-testid="raw-headers-toggle" aria-expanded={p.show_raw.to_string()} onclick={on_toggle}>
+                    { if p.show_raw { "Hide raw headers".to_string() } else { format!("Show all {} raw headers", v.headers.len()) } }
+                </button>
+            </div>
+            if p.show_raw {
+                <pre class="raw-headers" data-testid="raw-headers">
+                    { v.headers.iter().map(|h| format!("{}: {}\n", h.name, h.raw)).collect::<String>() }
+                </pre>
+            }
+            if !v.attachments.is_empty() {
+                <section class="attachments" aria-label="Attachments">
+                    <h3>{ format::plural(v.attachments.len() as u64, "attachment", "attachments") }</h3>
+                    <table>
+                        <thead><tr><th>{ "Name" }</th><th>{ "Declared type" }</th><th>{ "Size" }</th><th>{ "SHA-256" }</th><th></th></tr></thead>
+                        <tbody>
+                        { for v.attachments.iter().enumerate().map(|(i, a)| {
+                            let name = a.filename.clone().unwrap_or_else(|| format!("attachment-{}", i + 1));
+                            let url = urls.0.get(i).cloned().flatten();
+                            html! {
+                                <tr data-testid="attachment">
+                                    <td data-testid="attachment-name">{ a.filename.clone().unwrap_or_else(|| "(no name)".into()) }</td>
+                                    <td data-testid="attachment-type">{ a.content_type.clone() }</td>
+                                    <td data-testid="attachment-size" title={format!("{} bytes", a.size)}>{ format::bytes(a.size) }</td>
+                                    <td class="hash" data-testid="attachment-sha256">{ a.sha256.clone() }</td>
+                                    <td>
+                                        if let Some(url) = url {
+                                            <a class="button small" href={url} download={name} data-testid="attachment-save">{ "Save" }</a>
+                                        }
+                                    </td>
+                                </tr>
+                            }
+                        }) }
+                        </tbody>
+                    </table>
+                </section>
+            }
+            if let Some(note) = body_note { <p class="body-note">{ note }</p> }
+            <pre class="body" data-testid="reader-body">{ v.body.clone() }</pre>
+        </article>
+    }
+}

@@ -1,0 +1,419 @@
+//! The one place that serializes between the UI and the worker.
+//!
+//! Messages are plain serde types encoded with `postcard` into a `Uint8Array` and sent with
+//! `postMessage`. The only thing that is not encoded is the dropped files themselves: `File` objects
+//! travel as an array inside a small JS object (`{files: [File, ...], first: n}`), because a `File`
+//! is a handle the browser must clone, not bytes. [`post_files`] builds that object and
+//! [`decode_for_worker`] takes it apart again, so no other module touches the wire format.
+//!
+//! Components see these types and nothing of `leakloupe_core`; the `From` conversions at the bottom,
+//! used by the worker only, are where core results become protocol values.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Identifies a message for the whole session: its position in the worker's message table.
+pub type MessageId = u32;
+/// Identifies one dropped or picked file for the whole session.
+pub type SourceId = u32;
+
+/// What the UI asks of the worker (besides taking files, see [`post_files`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Read one message fully (headers, body, attachments) for the reader.
+    Open {
+        /// The message to read.
+        id: MessageId,
+    },
+}
+
+/// What the worker tells the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The worker's wasm is running and it accepts requests.
+    Ready,
+    /// A file was queued; it will be read in order.
+    SourceQueued {
+        /// Its id.
+        source: SourceId,
+        /// Its file name as the browser gave it.
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The worker looked at a file's first bytes and decided what it is.
+    SourceDetected {
+        /// Which file.
+        source: SourceId,
+        /// "eml", "mbox", "empty" or "rejected".
+        format: String,
+    },
+    /// Bytes and messages read so far, for the progress bar.
+    Progress {
+        /// Bytes read in all files so far.
+        bytes_done: u64,
+        /// Bytes of all files queued so far.
+        bytes_total: u64,
+        /// Messages found so far.
+        messages: u64,
+    },
+    /// A batch of newly found messages.
+    Rows(Vec<MessageRow>),
+    /// One problem found in a file (the file itself or one message in it).
+    Problem {
+        /// Which file.
+        source: SourceId,
+        /// How bad it is.
+        severity: Severity,
+        /// A specific sentence, e.g. "mbox message 17: truncated headers".
+        text: String,
+    },
+    /// A file is done.
+    SourceDone {
+        /// Which file.
+        source: SourceId,
+        /// Ok, or error when the file was rejected or unreadable as a whole.
+        ok: bool,
+        /// Messages found in it.
+        messages: u64,
+        /// Problems not sent individually because there were too many.
+        problems_dropped: u64,
+    },
+    /// Every queued file is done.
+    Idle,
+    /// The answer to [`Request::Open`].
+    Opened(Box<MessageView>),
+    /// A request could not be answered.
+    Failed {
+        /// What failed, in words.
+        text: String,
+    },
+}
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Something was damaged but the rest was read.
+    Warning,
+    /// Something could not be read.
+    Error,
+}
+
+impl Severity {
+    /// A lowercase word for CSS classes and data attributes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A date as the list and reader show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DateView {
+    /// Seconds since 1970 UTC, for sorting.
+    pub utc_unix: i64,
+    /// "2000-05-17 23:35:05 UTC".
+    pub utc: String,
+    /// The sender's original offset, "-04:00".
+    pub offset: String,
+}
+
+/// One line of the message list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRow {
+    /// The message.
+    pub id: MessageId,
+    /// The file it came from.
+    pub source: SourceId,
+    /// Its Date header, if one could be read.
+    pub date: Option<DateView>,
+    /// Decoded From.
+    pub from: String,
+    /// Decoded To.
+    pub to: String,
+    /// Decoded Subject.
+    pub subject: String,
+    /// Number of attachments.
+    pub attachments: u32,
+    /// Size of the raw message in bytes.
+    pub size: u64,
+    /// Number of problems found while reading it.
+    pub problems: u32,
+}
+
+/// A header field for the reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeaderView {
+    /// Field name as written.
+    pub name: String,
+    /// Unfolded raw value.
+    pub raw: String,
+    /// Decoded value.
+    pub decoded: String,
+}
+
+/// Where the reader's body text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BodyKind {
+    /// A text/plain part.
+    Plain,
+    /// A text rendering of a text/html part (no HTML is ever put in the page).
+    HtmlAsText,
+    /// No text part at all.
+    None,
+}
+
+/// One attachment, with its bytes so the reader can offer it for saving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    /// File name, if the message gave one.
+    pub filename: Option<String>,
+    /// Declared content type.
+    pub content_type: String,
+    /// Decoded size in bytes.
+    pub size: u64,
+    /// Lowercase hex SHA-256 of the decoded bytes.
+    pub sha256: String,
+    /// The decoded bytes.
+    #[serde(with = "serde_bytes_compat")]
+    pub bytes: Vec<u8>,
+}
+
+/// A message as the reader shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// The message.
+    pub id: MessageId,
+    /// Name of the file it came from.
+    pub source_name: String,
+    /// Its list row.
+    pub row: MessageRow,
+    /// Decoded Cc.
+    pub cc: String,
+    /// Decoded Reply-To.
+    pub reply_to: String,
+    /// Message-ID.
+    pub message_id: Option<String>,
+    /// The Date header as written.
+    pub date_raw: Option<String>,
+    /// Lowercase hex SHA-256 of the raw message.
+    pub sha256: String,
+    /// Every header field, in order.
+    pub headers: Vec<HeaderView>,
+    /// The body text.
+    pub body: String,
+    /// Where the body came from.
+    pub body_kind: BodyKind,
+    /// The body's declared charset.
+    pub charset: Option<String>,
+    /// Attachments in order.
+    pub attachments: Vec<AttachmentView>,
+    /// Problems found in this message.
+    pub problems: Vec<String>,
+}
+
+/// Byte vectors as one length-prefixed blob rather than a sequence of u8 (postcard encodes both
+/// the same size, but this keeps the intent explicit and leaves room for a faster path).
+mod serde_bytes_compat {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let b: &[u8] = Deserialize::deserialize(d)?;
+        Ok(b.to_vec())
+    }
+}
+
+/// Encode a value for `postMessage`.
+pub fn encode<T: Serialize>(value: &T) -> JsValue {
+    match postcard::to_allocvec(value) {
+        Ok(bytes) => js_sys::Uint8Array::from(bytes.as_slice()).into(),
+        // postcard cannot fail on these plain types; report rather than panic.
+        Err(e) => JsValue::from_str(&format!("encode error: {e}")),
+    }
+}
+
+/// Decode a worker [`Event`] from a `MessageEvent`'s data.
+pub fn decode_event(data: &JsValue) -> Result<Event, String> {
+    let bytes = data
+        .dyn_ref::<js_sys::Uint8Array>()
+        .ok_or_else(|| "worker sent a message that is not Leakloupe protocol bytes".to_string())?
+        .to_vec();
+    postcard::from_bytes(&bytes).map_err(|e| format!("worker message could not be decoded: {e}"))
+}
+
+/// What the worker can receive.
+pub enum WorkerInput {
+    /// A request.
+    Request(Request),
+    /// New files, numbered from `first`.
+    Files {
+        /// Id of the first file; the rest follow in order.
+        first: SourceId,
+        /// The files.
+        files: Vec<web_sys::File>,
+    },
+}
+
+/// Send files to the worker. `first` is the id of the first one.
+pub fn post_files(worker: &web_sys::Worker, first: SourceId, files: &[web_sys::File]) -> Result<(), JsValue> {
+    let array = js_sys::Array::new();
+    for f in files {
+        array.push(f);
+    }
+    let msg = js_sys::Object::new();
+    js_sys::Reflect::set(&msg, &"files".into(), &array)?;
+    js_sys::Reflect::set(&msg, &"first".into(), &JsValue::from(first))?;
+    worker.post_message(&msg)
+}
+
+/// Send a request to the worker.
+pub fn post_request(worker: &web_sys::Worker, request: &Request) -> Result<(), JsValue> {
+    worker.post_message(&encode(request))
+}
+
+/// Take apart what the UI posted to the worker.
+pub fn decode_for_worker(data: &JsValue) -> Result<WorkerInput, String> {
+    if let Some(bytes) = data.dyn_ref::<js_sys::Uint8Array>() {
+        return postcard::from_bytes(&bytes.to_vec())
+            .map(WorkerInput::Request)
+            .map_err(|e| format!("request could not be decoded: {e}"));
+    }
+    let files = js_sys::Reflect::get(data, &"files".into()).map_err(|_| "message has no files".to_string())?;
+    let first = js_sys::Reflect::get(data, &"first".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| "message has no first file id".to_string())?;
+    let files: js_sys::Array = files.dyn_into().map_err(|_| "files is not an array".to_string())?;
+    let files = files.iter().filter_map(|f| f.dyn_into::<web_sys::File>().ok()).collect();
+    Ok(WorkerInput::Files { first: first as SourceId, files })
+}
+
+// ---- conversions from core results (worker side only) ----
+
+impl From<leakloupe_core::diagnostic::Severity> for Severity {
+    fn from(s: leakloupe_core::diagnostic::Severity) -> Self {
+        use leakloupe_core::diagnostic::Severity as S;
+        match s {
+            S::Info => Severity::Info,
+            S::Warning => Severity::Warning,
+            S::Error => Severity::Error,
+        }
+    }
+}
+
+impl From<leakloupe_core::message::MailDate> for DateView {
+    fn from(d: leakloupe_core::message::MailDate) -> Self {
+        DateView { utc_unix: d.utc_unix, utc: d.utc_display(), offset: d.offset_display() }
+    }
+}
+
+impl MessageRow {
+    /// Build a list row from a core summary.
+    pub fn from_summary(id: MessageId, source: SourceId, s: &leakloupe_core::message::MessageSummary) -> Self {
+        MessageRow {
+            id,
+            source,
+            date: s.date.map(DateView::from),
+            from: s.from.clone(),
+            to: s.to.clone(),
+            subject: s.subject.clone(),
+            attachments: s.attachment_count,
+            size: s.size,
+            problems: u32::try_from(s.problems.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl MessageView {
+    /// Build the reader's view from a core detail; `attachment_bytes` gives each attachment's bytes.
+    pub fn from_detail(
+        id: MessageId,
+        source: SourceId,
+        source_name: String,
+        d: leakloupe_core::message::MessageDetail,
+        attachment_bytes: impl Fn(u32) -> Vec<u8>,
+    ) -> Self {
+        use leakloupe_core::message::BodySource;
+        let row = MessageRow::from_summary(id, source, &d.summary);
+        MessageView {
+            id,
+            source_name,
+            row,
+            cc: d.cc,
+            reply_to: d.reply_to,
+            message_id: d.summary.message_id.clone(),
+            date_raw: d.summary.date_raw.clone(),
+            sha256: d.summary.sha256.clone(),
+            headers: d
+                .headers
+                .into_iter()
+                .map(|h| HeaderView { name: h.name, raw: h.raw, decoded: h.decoded })
+                .collect(),
+            body: d.body.text,
+            body_kind: match d.body.source {
+                BodySource::Plain => BodyKind::Plain,
+                BodySource::HtmlAsText => BodyKind::HtmlAsText,
+                BodySource::None => BodyKind::None,
+            },
+            charset: d.body.charset,
+            attachments: d
+                .attachments
+                .into_iter()
+                .map(|a| AttachmentView {
+                    bytes: attachment_bytes(a.index),
+                    filename: a.filename,
+                    content_type: a.content_type,
+                    size: a.size,
+                    sha256: a.sha256,
+                })
+                .collect(),
+            problems: d.summary.problems.iter().map(|p| p.text.clone()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_postcard() {
+        let ev = Event::Rows(vec![MessageRow {
+            id: 7,
+            source: 1,
+            date: Some(DateView { utc_unix: 1, utc: "x".into(), offset: "+02:00".into() }),
+            from: "Ä <a@b>".into(),
+            to: String::new(),
+            subject: "Grüße".into(),
+            attachments: 2,
+            size: 1234,
+            problems: 0,
+        }]);
+        let bytes = postcard::to_allocvec(&ev).expect("encodes");
+        let back: Event = postcard::from_bytes(&bytes).expect("decodes");
+        assert_eq!(ev, back);
+    }
+
+    #[test]
+    fn attachment_bytes_survive() {
+        let a = AttachmentView {
+            filename: Some("a.png".into()),
+            content_type: "image/png".into(),
+            size: 3,
+            sha256: "00".into(),
+            bytes: vec![0, 255, 7],
+        };
+        let bytes = postcard::to_allocvec(&a).expect("encodes");
+        let back: AttachmentView = postcard::from_bytes(&bytes).expect("decodes");
+        assert_eq!(back.bytes, vec![0, 255, 7]);
+    }
+}

@@ -1,0 +1,341 @@
+//! The UI's state as a reducer: worker [`Event`]s and user actions go in, a new [`State`] comes out.
+//!
+//! Pure data, no DOM: tested natively. The message list is kept sorted by date (undated messages
+//! last, ties by arrival), so the list component only has to draw a window of it.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::protocol::{Event, MessageId, MessageRow, MessageView, Severity, SourceId};
+
+/// Where ingest stands, as `data-state` on `[data-testid=ingest-status]` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// Nothing dropped yet.
+    #[default]
+    Idle,
+    /// Files are being read.
+    Working,
+    /// Every file given so far has been read.
+    Done,
+}
+
+impl Phase {
+    /// The `data-state` word.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::Working => "working",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// One problem in the ingest log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// How bad.
+    pub severity: Severity,
+    /// The specific reason.
+    pub text: String,
+}
+
+/// A file's state in the ingest log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Waiting or being read.
+    Reading,
+    /// Read; its messages are in the list (it may still have problems).
+    Ok,
+    /// Rejected or unreadable.
+    Error,
+}
+
+/// One dropped or picked file, as the ingest log shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEntry {
+    /// Its id.
+    pub id: SourceId,
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Detected format, once known.
+    pub format: Option<String>,
+    /// Status.
+    pub status: FileStatus,
+    /// Messages found.
+    pub messages: u64,
+    /// Problems, in order.
+    pub problems: Vec<Problem>,
+    /// Problems the worker counted but did not send.
+    pub problems_dropped: u64,
+}
+
+/// What the reader pane shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Reader {
+    /// Nothing selected.
+    #[default]
+    Empty,
+    /// Waiting for the worker.
+    Loading(MessageId),
+    /// A message.
+    Shown(Rc<MessageView>),
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct State {
+    /// Ingest phase.
+    pub phase: Phase,
+    /// Bytes read so far.
+    pub bytes_done: u64,
+    /// Bytes queued so far.
+    pub bytes_total: u64,
+    /// Files in the order given.
+    pub files: Vec<FileEntry>,
+    /// All messages, sorted by date.
+    pub rows: Rc<Vec<MessageRow>>,
+    /// The selected message.
+    pub selected: Option<MessageId>,
+    /// The reader pane.
+    pub reader: Reader,
+    /// Whether the reader shows all raw headers.
+    pub show_raw: bool,
+    /// A problem with the app itself (the worker failed, a request failed).
+    pub alert: Option<String>,
+}
+
+/// Everything that changes the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The worker said something.
+    Worker(Event),
+    /// The user gave files; the worker will report them.
+    FilesGiven(usize),
+    /// The user selected a message.
+    Select(MessageId),
+    /// Show or hide raw headers.
+    ToggleRaw,
+    /// Dismiss the alert.
+    DismissAlert,
+}
+
+fn sort_key(row: &MessageRow) -> (bool, i64, MessageId) {
+    match &row.date {
+        Some(d) => (false, d.utc_unix, row.id),
+        None => (true, 0, row.id),
+    }
+}
+
+impl State {
+    /// Position of a message in the sorted list.
+    pub fn position(&self, id: MessageId) -> Option<usize> {
+        self.rows.iter().position(|r| r.id == id)
+    }
+
+    /// The message `delta` rows away from the selection (or the first/last when none is selected).
+    pub fn neighbour(&self, delta: isize) -> Option<MessageId> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let last = self.rows.len() as isize - 1;
+        let pos = match self.selected.and_then(|id| self.position(id)) {
+            Some(p) => (p as isize + delta).clamp(0, last),
+            None if delta < 0 => last,
+            None => 0,
+        };
+        self.rows.get(pos as usize).map(|r| r.id)
+    }
+
+    /// Number of messages loaded.
+    pub fn message_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn file_mut(&mut self, id: SourceId) -> Option<&mut FileEntry> {
+        self.files.iter_mut().find(|f| f.id == id)
+    }
+
+    fn apply_event(&mut self, event: Event) {
+        match event {
+            Event::Ready => {}
+            Event::SourceQueued { source, name, size } => {
+                self.phase = Phase::Working;
+                self.files.push(FileEntry {
+                    id: source,
+                    name,
+                    size,
+                    format: None,
+                    status: FileStatus::Reading,
+                    messages: 0,
+                    problems: Vec::new(),
+                    problems_dropped: 0,
+                });
+            }
+            Event::SourceDetected { source, format } => {
+                if let Some(f) = self.file_mut(source) {
+                    f.format = Some(format);
+                }
+            }
+            Event::Progress { bytes_done, bytes_total, .. } => {
+                self.bytes_done = bytes_done;
+                self.bytes_total = bytes_total;
+            }
+            Event::Rows(new_rows) => {
+                let rows = Rc::make_mut(&mut self.rows);
+                for r in &new_rows {
+                    if let Some(f) = self.files.iter_mut().find(|f| f.id == r.source) {
+                        f.messages += 1;
+                    }
+                }
+                rows.extend(new_rows);
+                rows.sort_by_key(sort_key);
+            }
+            Event::Problem { source, severity, text } => {
+                if let Some(f) = self.file_mut(source) {
+                    f.problems.push(Problem { severity, text });
+                }
+            }
+            Event::SourceDone { source, ok, messages, problems_dropped } => {
+                if let Some(f) = self.file_mut(source) {
+                    f.status = if ok { FileStatus::Ok } else { FileStatus::Error };
+                    f.messages = messages;
+                    f.problems_dropped = problems_dropped;
+                }
+            }
+            Event::Idle => {
+                if !self.files.is_empty() {
+                    self.phase = Phase::Done;
+                }
+            }
+            Event::Opened(view) => {
+                if self.selected == Some(view.id) {
+                    self.reader = Reader::Shown(Rc::new(*view));
+                }
+            }
+            Event::Failed { text } => self.alert = Some(text),
+        }
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Worker(event) => next.apply_event(event),
+            Action::FilesGiven(n) => {
+                if n > 0 {
+                    next.phase = Phase::Working;
+                }
+            }
+            Action::Select(id) => {
+                if next.selected != Some(id) {
+                    next.selected = Some(id);
+                    next.reader = Reader::Loading(id);
+                }
+            }
+            Action::ToggleRaw => next.show_raw = !next.show_raw,
+            Action::DismissAlert => next.alert = None,
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::DateView;
+
+    fn row(id: MessageId, date: Option<i64>) -> MessageRow {
+        MessageRow {
+            id,
+            source: 0,
+            date: date.map(|d| DateView { utc_unix: d, utc: String::new(), offset: String::new() }),
+            from: String::new(),
+            to: String::new(),
+            subject: format!("m{id}"),
+            attachments: 0,
+            size: 0,
+            problems: 0,
+        }
+    }
+
+    fn reduce(state: Rc<State>, action: Action) -> Rc<State> {
+        state.reduce(action)
+    }
+
+    #[test]
+    fn rows_are_sorted_by_date_with_undated_last() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Worker(Event::SourceQueued { source: 0, name: "a.mbox".into(), size: 10 }));
+        assert_eq!(s.phase, Phase::Working);
+        s = reduce(s, Action::Worker(Event::Rows(vec![row(0, Some(30)), row(1, None), row(2, Some(10))])));
+        s = reduce(s, Action::Worker(Event::Rows(vec![row(3, Some(20))])));
+        let ids: Vec<_> = s.rows.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![2, 3, 0, 1]);
+        assert_eq!(s.files[0].messages, 4);
+        s = reduce(s, Action::Worker(Event::Idle));
+        assert_eq!(s.phase, Phase::Done);
+    }
+
+    #[test]
+    fn keyboard_neighbours_clamp() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Worker(Event::Rows(vec![row(0, Some(1)), row(1, Some(2)), row(2, Some(3))])));
+        assert_eq!(s.neighbour(1), Some(0));
+        assert_eq!(s.neighbour(-1), Some(2));
+        s = reduce(s, Action::Select(1));
+        assert_eq!(s.reader, Reader::Loading(1));
+        assert_eq!(s.neighbour(1), Some(2));
+        assert_eq!(s.neighbour(10), Some(2));
+        assert_eq!(s.neighbour(-10), Some(0));
+    }
+
+    #[test]
+    fn a_stale_answer_does_not_replace_the_selection() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Worker(Event::Rows(vec![row(0, Some(1)), row(1, Some(2))])));
+        s = reduce(s, Action::Select(1));
+        let view = MessageView {
+            id: 0,
+            source_name: String::new(),
+            row: row(0, Some(1)),
+            cc: String::new(),
+            reply_to: String::new(),
+            message_id: None,
+            date_raw: None,
+            sha256: String::new(),
+            headers: vec![],
+            body: String::new(),
+            body_kind: crate::protocol::BodyKind::None,
+            charset: None,
+            attachments: vec![],
+            problems: vec![],
+        };
+        s = reduce(s, Action::Worker(Event::Opened(Box::new(view))));
+        assert_eq!(s.reader, Reader::Loading(1));
+    }
+
+    #[test]
+    fn rejected_files_are_errors_with_their_reason() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Worker(Event::SourceQueued { source: 0, name: "x.png".into(), size: 10 }));
+        s = reduce(s, Action::Worker(Event::SourceDetected { source: 0, format: "rejected".into() }));
+        s = reduce(
+            s,
+            Action::Worker(Event::Problem {
+                source: 0,
+                severity: Severity::Error,
+                text: "not an email: this is a PNG image".into(),
+            }),
+        );
+        s = reduce(s, Action::Worker(Event::SourceDone { source: 0, ok: false, messages: 0, problems_dropped: 0 }));
+        assert_eq!(s.files[0].status, FileStatus::Error);
+        assert_eq!(s.files[0].problems[0].text, "not an email: this is a PNG image");
+    }
+}

@@ -1,0 +1,45 @@
+// Leakloupe bootstrap: starts the app's wasm and knows how to spawn the worker.
+// Two builds share this file (see crates/xtask):
+//  - served build: app.js / app_bg.wasm / worker-boot.js are files next to index.html;
+//  - single-file build (dist/leakloupe.html): window.LEAKLOUPE_EMBEDDED holds both wasm modules as base64
+//    and the worker's glue sits in <script type="text/plain" id="ll-worker-glue">; the worker starts
+//    from a Blob URL as a classic worker (module workers from blob: fail on file://).
+// Nothing here fetches anything but the app's own files.
+(function () {
+  "use strict";
+  var embedded = window.LEAKLOUPE_EMBEDDED || null;
+
+  function base64ToBytes(b64) {
+    var bin = atob(b64);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  // Called from Rust (src/bridge.rs) to start the one worker that owns the dropped files.
+  window.leakloupeSpawnWorker = function () {
+    if (embedded) {
+      var glue = document.getElementById("ll-worker-glue").textContent;
+      var src = glue + "\n;(function(){var b=atob(" + JSON.stringify(embedded.workerWasm) + ");" +
+        "var u=new Uint8Array(b.length);for(var i=0;i<b.length;i++)u[i]=b.charCodeAt(i);" +
+        "wasm_bindgen({module_or_path:u});})();\n";
+      var url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+      return new Worker(url, { name: "leakloupe-worker" });
+    }
+    return new Worker("worker-boot.js", { name: "leakloupe-worker" });
+  };
+
+  function fail(err) {
+    var el = document.getElementById("boot-message");
+    if (el) {
+      el.textContent = "Leakloupe could not start: " + err + ". It needs a browser with WebAssembly.";
+      el.className = "boot boot-error";
+    }
+  }
+
+  var wasm = embedded ? base64ToBytes(embedded.appWasm) : "app_bg.wasm";
+  wasm_bindgen({ module_or_path: wasm }).then(function () {
+    var el = document.getElementById("boot-message");
+    if (el) el.remove();
+  }, fail);
+})();
