@@ -8,6 +8,8 @@
 (function () {
   "use strict";
   var embedded = window.LEAKLOUPE_EMBEDDED || null;
+  // Read the worker's glue now: Yew empties <body> when it mounts, and the glue element with it.
+  var workerGlue = embedded ? document.getElementById("ll-worker-glue").textContent : null;
 
   function base64ToBytes(b64) {
     var bin = atob(b64);
@@ -19,8 +21,7 @@
   // Called from Rust (src/bridge.rs) to start the one worker that owns the dropped files.
   window.leakloupeSpawnWorker = function () {
     if (embedded) {
-      var glue = document.getElementById("ll-worker-glue").textContent;
-      var src = glue + "\n;(function(){var b=atob(" + JSON.stringify(embedded.workerWasm) + ");" +
+      var src = workerGlue + "\n;(function(){var b=atob(" + JSON.stringify(embedded.workerWasm) + ");" +
         "var u=new Uint8Array(b.length);for(var i=0;i<b.length;i++)u[i]=b.charCodeAt(i);" +
         "wasm_bindgen({module_or_path:u});})();\n";
       var url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
