@@ -25,6 +25,8 @@ pub enum Request {
         /// The message to read.
         id: MessageId,
     },
+    /// Stop reading: finish the current chunk, keep what was found, drop the queue.
+    Cancel,
 }
 
 /// What the worker tells the UI.
@@ -50,6 +52,8 @@ pub enum Event {
     },
     /// Bytes and messages read so far, for the progress bar.
     Progress {
+        /// The file being read, and how many of its bytes are done.
+        current: Option<(SourceId, u64)>,
         /// Bytes read in all files so far.
         bytes_done: u64,
         /// Bytes of all files queued so far.
@@ -59,6 +63,10 @@ pub enum Event {
     },
     /// A batch of newly found messages.
     Rows(Vec<MessageRow>),
+    /// Messages found again, byte for byte, in another place (one entry per extra copy).
+    Copies(Vec<MessageId>),
+    /// Messages that now have a variant: same Message-ID, different bytes.
+    Variants(Vec<MessageId>),
     /// One problem found in a file (the file itself or one message in it).
     Problem {
         /// Which file.
@@ -78,6 +86,12 @@ pub enum Event {
         messages: u64,
         /// Problems not sent individually because there were too many.
         problems_dropped: u64,
+        /// Messages in it that were byte-identical to messages already loaded.
+        duplicates: u64,
+        /// SHA-256 of the file's bytes (of the bytes read, if reading stopped early).
+        sha256: String,
+        /// Whether reading was cancelled before the end.
+        cancelled: bool,
     },
     /// Every queued file is done.
     Idle,
@@ -144,6 +158,18 @@ pub struct MessageRow {
     pub size: u64,
     /// Number of problems found while reading it.
     pub problems: u32,
+    /// Lowercase hex SHA-256 of the raw message.
+    pub sha256: String,
+    /// Message-ID, if any.
+    pub message_id: Option<String>,
+    /// Byte offset of the message in its file.
+    pub offset: u64,
+    /// Length of the message in its file.
+    pub length: u64,
+    /// Number of places the same bytes were found (1 = only here).
+    pub copies: u32,
+    /// Whether another message has the same Message-ID but different bytes.
+    pub variant: bool,
 }
 
 /// A header field for the reader.
@@ -215,6 +241,21 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
     /// Problems found in this message.
     pub problems: Vec<String>,
+    /// Every place the same bytes were found: "file.mbox, bytes 120–5,002".
+    pub locations: Vec<String>,
+    /// Other messages with the same Message-ID and different bytes.
+    pub variants: Vec<VariantView>,
+}
+
+/// Another variant of the message in the reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantView {
+    /// The other message.
+    pub id: MessageId,
+    /// The file it came from.
+    pub source_name: String,
+    /// Header fields whose values differ between the two.
+    pub differing: Vec<String>,
 }
 
 /// Byte vectors as one length-prefixed blob rather than a sequence of u8 (postcard encodes both
@@ -317,9 +358,20 @@ impl From<leakloupe_core::message::MailDate> for DateView {
 }
 
 impl MessageRow {
-    /// Build a list row from a core summary.
-    pub fn from_summary(id: MessageId, source: SourceId, s: &leakloupe_core::message::MessageSummary) -> Self {
+    /// Build a list row from a core summary and where it was found.
+    pub fn from_summary(
+        id: MessageId,
+        source: SourceId,
+        span: &leakloupe_core::ingest::MessageSpan,
+        s: &leakloupe_core::message::MessageSummary,
+    ) -> Self {
         MessageRow {
+            sha256: s.sha256.clone(),
+            message_id: s.message_id.clone(),
+            offset: span.offset,
+            length: span.len,
+            copies: 1,
+            variant: false,
             id,
             source,
             date: s.date.map(DateView::from),
@@ -334,16 +386,16 @@ impl MessageRow {
 }
 
 impl MessageView {
-    /// Build the reader's view from a core detail; `attachment_bytes` gives each attachment's bytes.
+    /// Build the reader's view from a core detail; `row` is the message's list row as the UI has it
+    /// and `attachment_bytes` gives each attachment's bytes.
     pub fn from_detail(
-        id: MessageId,
-        source: SourceId,
+        row: MessageRow,
         source_name: String,
         d: leakloupe_core::message::MessageDetail,
         attachment_bytes: impl Fn(u32) -> Vec<u8>,
     ) -> Self {
         use leakloupe_core::message::BodySource;
-        let row = MessageRow::from_summary(id, source, &d.summary);
+        let id = row.id;
         MessageView {
             id,
             source_name,
@@ -377,6 +429,8 @@ impl MessageView {
                 })
                 .collect(),
             problems: d.summary.problems.iter().map(|p| p.text.clone()).collect(),
+            locations: Vec::new(),
+            variants: Vec::new(),
         }
     }
 }
@@ -397,6 +451,12 @@ mod tests {
             attachments: 2,
             size: 1234,
             problems: 0,
+            sha256: "ab".into(),
+            message_id: Some("<x@y>".into()),
+            offset: 5,
+            length: 1234,
+            copies: 1,
+            variant: false,
         }]);
         let bytes = postcard::to_allocvec(&ev).expect("encodes");
         let back: Event = postcard::from_bytes(&bytes).expect("decodes");

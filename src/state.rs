@@ -71,6 +71,14 @@ pub struct FileEntry {
     pub problems: Vec<Problem>,
     /// Problems the worker counted but did not send.
     pub problems_dropped: u64,
+    /// Bytes read so far.
+    pub bytes_done: u64,
+    /// Messages that were byte-identical copies of messages already loaded.
+    pub duplicates: u64,
+    /// SHA-256 of the file (empty until read).
+    pub sha256: String,
+    /// Whether reading it was cancelled.
+    pub cancelled: bool,
 }
 
 /// What the reader pane shows.
@@ -106,13 +114,21 @@ pub struct State {
     pub show_raw: bool,
     /// A problem with the app itself (the worker failed, a request failed).
     pub alert: Option<String>,
+    /// When the current ingest run started (ms, page clock) and how many bytes were done then.
+    pub run_start: Option<(f64, u64)>,
+    /// Time of the latest progress report (ms, page clock).
+    pub last_progress_ms: f64,
+    /// Messages found so far by the worker (copies included).
+    pub messages_found: u64,
+    /// Copies found (byte-identical messages folded into one).
+    pub copies: u64,
 }
 
 /// Everything that changes the state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// The worker said something.
-    Worker(Event),
+    /// The worker said something, at this time on the page's clock (ms).
+    Worker(Event, f64),
     /// The user gave files; the worker will report them.
     FilesGiven(usize),
     /// The user selected a message.
@@ -155,14 +171,31 @@ impl State {
         self.rows.len()
     }
 
+    /// Bytes per second since this ingest run started, once there is enough to say.
+    pub fn rate(&self) -> Option<f64> {
+        let (t0, b0) = self.run_start?;
+        let secs = (self.last_progress_ms - t0) / 1000.0;
+        let bytes = self.bytes_done.checked_sub(b0)?;
+        (secs > 0.25 && bytes > 0).then(|| bytes as f64 / secs)
+    }
+
+    /// Seconds left at the current rate.
+    pub fn eta_seconds(&self) -> Option<f64> {
+        let rate = self.rate()?;
+        Some(self.bytes_total.saturating_sub(self.bytes_done) as f64 / rate)
+    }
+
     fn file_mut(&mut self, id: SourceId) -> Option<&mut FileEntry> {
         self.files.iter_mut().find(|f| f.id == id)
     }
 
-    fn apply_event(&mut self, event: Event) {
+    fn apply_event(&mut self, event: Event, now_ms: f64) {
         match event {
             Event::Ready => {}
             Event::SourceQueued { source, name, size } => {
+                if self.phase != Phase::Working || self.run_start.is_none() {
+                    self.run_start = Some((now_ms, self.bytes_done));
+                }
                 self.phase = Phase::Working;
                 self.files.push(FileEntry {
                     id: source,
@@ -173,6 +206,10 @@ impl State {
                     messages: 0,
                     problems: Vec::new(),
                     problems_dropped: 0,
+                    bytes_done: 0,
+                    duplicates: 0,
+                    sha256: String::new(),
+                    cancelled: false,
                 });
             }
             Event::SourceDetected { source, format } => {
@@ -180,9 +217,30 @@ impl State {
                     f.format = Some(format);
                 }
             }
-            Event::Progress { bytes_done, bytes_total, .. } => {
+            Event::Progress { current, bytes_done, bytes_total, messages } => {
                 self.bytes_done = bytes_done;
                 self.bytes_total = bytes_total;
+                self.messages_found = messages;
+                self.last_progress_ms = now_ms;
+                if let Some((source, done)) = current {
+                    if let Some(f) = self.file_mut(source) {
+                        f.bytes_done = done;
+                    }
+                }
+            }
+            Event::Copies(ids) => {
+                self.copies += ids.len() as u64;
+                let rows = Rc::make_mut(&mut self.rows);
+                for row in rows.iter_mut() {
+                    let n = ids.iter().filter(|&&id| id == row.id).count() as u32;
+                    row.copies += n;
+                }
+            }
+            Event::Variants(ids) => {
+                let rows = Rc::make_mut(&mut self.rows);
+                for row in rows.iter_mut().filter(|r| ids.contains(&r.id)) {
+                    row.variant = true;
+                }
             }
             Event::Rows(new_rows) => {
                 let rows = Rc::make_mut(&mut self.rows);
@@ -199,17 +257,22 @@ impl State {
                     f.problems.push(Problem { severity, text });
                 }
             }
-            Event::SourceDone { source, ok, messages, problems_dropped } => {
+            Event::SourceDone { source, ok, messages, problems_dropped, duplicates, sha256, cancelled } => {
                 if let Some(f) = self.file_mut(source) {
                     f.status = if ok { FileStatus::Ok } else { FileStatus::Error };
                     f.messages = messages;
                     f.problems_dropped = problems_dropped;
+                    f.duplicates = duplicates;
+                    f.sha256 = sha256;
+                    f.cancelled = cancelled;
+                    f.bytes_done = f.size;
                 }
             }
             Event::Idle => {
                 if !self.files.is_empty() {
                     self.phase = Phase::Done;
                 }
+                self.run_start = None;
             }
             Event::Opened(view) => {
                 if self.selected == Some(view.id) {
@@ -227,7 +290,7 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Worker(event) => next.apply_event(event),
+            Action::Worker(event, now_ms) => next.apply_event(event, now_ms),
             Action::FilesGiven(n) => {
                 if n > 0 {
                     next.phase = Phase::Working;
@@ -262,7 +325,17 @@ mod tests {
             attachments: 0,
             size: 0,
             problems: 0,
+            sha256: String::new(),
+            message_id: None,
+            offset: 0,
+            length: 0,
+            copies: 1,
+            variant: false,
         }
+    }
+
+    fn w(event: Event) -> Action {
+        Action::Worker(event, 0.0)
     }
 
     fn reduce(state: Rc<State>, action: Action) -> Rc<State> {
@@ -272,21 +345,21 @@ mod tests {
     #[test]
     fn rows_are_sorted_by_date_with_undated_last() {
         let mut s = Rc::new(State::default());
-        s = reduce(s, Action::Worker(Event::SourceQueued { source: 0, name: "a.mbox".into(), size: 10 }));
+        s = reduce(s, w(Event::SourceQueued { source: 0, name: "a.mbox".into(), size: 10 }));
         assert_eq!(s.phase, Phase::Working);
-        s = reduce(s, Action::Worker(Event::Rows(vec![row(0, Some(30)), row(1, None), row(2, Some(10))])));
-        s = reduce(s, Action::Worker(Event::Rows(vec![row(3, Some(20))])));
+        s = reduce(s, w(Event::Rows(vec![row(0, Some(30)), row(1, None), row(2, Some(10))])));
+        s = reduce(s, w(Event::Rows(vec![row(3, Some(20))])));
         let ids: Vec<_> = s.rows.iter().map(|r| r.id).collect();
         assert_eq!(ids, vec![2, 3, 0, 1]);
         assert_eq!(s.files[0].messages, 4);
-        s = reduce(s, Action::Worker(Event::Idle));
+        s = reduce(s, w(Event::Idle));
         assert_eq!(s.phase, Phase::Done);
     }
 
     #[test]
     fn keyboard_neighbours_clamp() {
         let mut s = Rc::new(State::default());
-        s = reduce(s, Action::Worker(Event::Rows(vec![row(0, Some(1)), row(1, Some(2)), row(2, Some(3))])));
+        s = reduce(s, w(Event::Rows(vec![row(0, Some(1)), row(1, Some(2)), row(2, Some(3))])));
         assert_eq!(s.neighbour(1), Some(0));
         assert_eq!(s.neighbour(-1), Some(2));
         s = reduce(s, Action::Select(1));
@@ -299,7 +372,7 @@ mod tests {
     #[test]
     fn a_stale_answer_does_not_replace_the_selection() {
         let mut s = Rc::new(State::default());
-        s = reduce(s, Action::Worker(Event::Rows(vec![row(0, Some(1)), row(1, Some(2))])));
+        s = reduce(s, w(Event::Rows(vec![row(0, Some(1)), row(1, Some(2))])));
         s = reduce(s, Action::Select(1));
         let view = MessageView {
             id: 0,
@@ -316,25 +389,52 @@ mod tests {
             charset: None,
             attachments: vec![],
             problems: vec![],
+            locations: vec![],
+            variants: vec![],
         };
-        s = reduce(s, Action::Worker(Event::Opened(Box::new(view))));
+        s = reduce(s, w(Event::Opened(Box::new(view))));
         assert_eq!(s.reader, Reader::Loading(1));
+    }
+
+    #[test]
+    fn copies_and_variants_mark_rows_and_rate_follows_the_clock() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Worker(Event::SourceQueued { source: 0, name: "a.mbox".into(), size: 4000 }, 1000.0));
+        s = reduce(s, w(Event::Rows(vec![row(0, Some(1)), row(1, Some(2))])));
+        s = reduce(s, w(Event::Copies(vec![0, 0])));
+        s = reduce(s, w(Event::Variants(vec![1])));
+        assert_eq!(s.rows[0].copies, 3);
+        assert!(s.rows[1].variant && !s.rows[0].variant);
+        assert_eq!(s.copies, 2);
+        let progress = Event::Progress { current: Some((0, 2000)), bytes_done: 2000, bytes_total: 4000, messages: 4 };
+        s = reduce(s, Action::Worker(progress, 3000.0));
+        assert_eq!(s.rate(), Some(1000.0));
+        assert_eq!(s.eta_seconds(), Some(2.0));
+        assert_eq!(s.files[0].bytes_done, 2000);
     }
 
     #[test]
     fn rejected_files_are_errors_with_their_reason() {
         let mut s = Rc::new(State::default());
-        s = reduce(s, Action::Worker(Event::SourceQueued { source: 0, name: "x.png".into(), size: 10 }));
-        s = reduce(s, Action::Worker(Event::SourceDetected { source: 0, format: "rejected".into() }));
+        s = reduce(s, w(Event::SourceQueued { source: 0, name: "x.png".into(), size: 10 }));
+        s = reduce(s, w(Event::SourceDetected { source: 0, format: "rejected".into() }));
         s = reduce(
             s,
-            Action::Worker(Event::Problem {
+            w(Event::Problem {
                 source: 0,
                 severity: Severity::Error,
                 text: "not an email: this is a PNG image".into(),
             }),
         );
-        s = reduce(s, Action::Worker(Event::SourceDone { source: 0, ok: false, messages: 0, problems_dropped: 0 }));
+        s = reduce(s, w(Event::SourceDone {
+                source: 0,
+                ok: false,
+                messages: 0,
+                problems_dropped: 0,
+                duplicates: 0,
+                sha256: "ab".into(),
+                cancelled: false,
+            }));
         assert_eq!(s.files[0].status, FileStatus::Error);
         assert_eq!(s.files[0].problems[0].text, "not an email: this is a PNG image");
     }

@@ -4,19 +4,26 @@
 //! chunks with `FileReaderSync`, feeds the chunks to `leakloupe_core::ingest::Ingester`, and sends list
 //! rows, problems and progress to the UI in batches. It remembers where each message lives (file +
 //! byte span) and re-reads just those bytes when the reader opens it. Between chunks it yields to its
-//! event loop, so requests to open a message are answered while a large mbox is still loading.
+//! event loop, so requests to open a message, or to cancel, are answered while a large mbox is still
+//! loading.
+//!
+//! Chain of custody: every file's bytes are hashed (SHA-256) as they stream past; a message whose
+//! bytes were already seen becomes another location of the first one, and a message that shares a
+//! Message-ID with different bytes is flagged as a variant (`leakloupe_core::dedup`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+use leakloupe_core::dedup::{self, DedupIndex, Seen};
 use leakloupe_core::diagnostic::Diagnostic;
 use leakloupe_core::ingest::{self, IngestSink, Ingester, MessageSpan, Sniffed};
 use leakloupe_core::message::{self, MessageSummary};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use sha2::{Digest, Sha256};
 use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
-use crate::protocol::{self, Event, MessageId, MessageRow, MessageView, Request, SourceId, WorkerInput};
+use crate::protocol::{self, Event, MessageId, MessageRow, MessageView, Request, SourceId, VariantView, WorkerInput};
 
 /// Bytes read from a file per step. Large enough to be fast, small enough to stay responsive.
 const CHUNK: u64 = 4 * 1024 * 1024;
@@ -27,10 +34,10 @@ const ROW_BATCH: usize = 2000;
 /// At most this many problems per file are sent one by one; the rest are counted.
 const MAX_PROBLEMS_PER_SOURCE: u64 = 1000;
 
-/// Where a message lives.
+/// Where a message lives: the first location is read; the others hold the same bytes.
 struct Stored {
-    source: SourceId,
-    span: MessageSpan,
+    locations: Vec<(SourceId, MessageSpan)>,
+    message_id: Option<String>,
 }
 
 /// One file handed to the worker.
@@ -45,6 +52,8 @@ struct WorkerState {
     messages: Vec<Stored>,
     queue: VecDeque<SourceId>,
     running: bool,
+    cancel: bool,
+    dedup: DedupIndex,
     bytes_total: u64,
     bytes_done: u64,
 }
@@ -107,6 +116,12 @@ fn answer(req: Request) {
             Ok(view) => send(&Event::Opened(Box::new(view))),
             Err(text) => send(&Event::Failed { text }),
         },
+        Request::Cancel => STATE.with(|st| {
+            let mut st = st.borrow_mut();
+            if st.running {
+                st.cancel = true;
+            }
+        }),
     }
 }
 
@@ -129,25 +144,72 @@ fn js_error_text(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
-fn open(id: MessageId) -> Result<MessageView, String> {
-    let (file, name, span, source) = STATE.with(|st| {
+/// Read one stored message: its bytes, its detail, and its core summary.
+fn load(id: MessageId) -> Result<(MessageRow, String, Vec<u8>), String> {
+    let (file, name, span, source, copies) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize).ok_or_else(|| format!("no message {id}"))?;
-        let src = st.sources.get(stored.source as usize).and_then(Option::as_ref).ok_or_else(|| format!("no file for message {id}"))?;
-        Ok::<_, String>((src.file.clone(), src.name.clone(), stored.span.clone(), stored.source))
+        let (source, span) = stored.locations.first().ok_or_else(|| format!("message {id} has no location"))?;
+        let src = st.sources.get(*source as usize).and_then(Option::as_ref).ok_or_else(|| format!("no file for message {id}"))?;
+        Ok::<_, String>((src.file.clone(), src.name.clone(), span.clone(), *source, stored.locations.len()))
     })?;
     let bytes = read_range(&file, span.offset, span.offset + span.len)?;
     let raw = ingest::message_bytes(&span, &bytes);
+    let mut row = MessageRow::from_summary(id, source, &span, &message::summarize(&raw));
+    row.copies = u32::try_from(copies).unwrap_or(u32::MAX);
+    Ok((row, name, raw))
+}
+
+fn location_text(source: SourceId, span: &MessageSpan) -> String {
+    let name = STATE.with(|st| {
+        st.borrow().sources.get(source as usize).and_then(Option::as_ref).map(|s| s.name.clone()).unwrap_or_default()
+    });
+    let end = span.offset + span.len;
+    match span.envelope {
+        Some(_) => format!("{name}, message {} at bytes {}–{}", span.index + 1, span.offset, end),
+        None => format!("{name}, bytes {}–{}", span.offset, end),
+    }
+}
+
+fn open(id: MessageId) -> Result<MessageView, String> {
+    let (mut row, name, raw) = load(id)?;
     let detail = message::read_message(&raw);
-    Ok(MessageView::from_detail(id, source, name, detail, |i| {
-        message::attachment_bytes(&raw, i).unwrap_or_default()
-    }))
+    let (locations, others) = STATE.with(|st| {
+        let st = st.borrow();
+        let stored = st.messages.get(id as usize);
+        let locations: Vec<(SourceId, MessageSpan)> = stored.map(|s| s.locations.clone()).unwrap_or_default();
+        let others: Vec<MessageId> = stored
+            .and_then(|s| s.message_id.as_deref())
+            .map(|mid| st.dedup.variants(mid).iter().copied().filter(|&o| o != id).collect())
+            .unwrap_or_default();
+        (locations, others)
+    });
+    let variants: Vec<VariantView> = others
+        .into_iter()
+        .filter_map(|other| {
+            let (other_row, other_name, other_raw) = load(other).ok()?;
+            let other_detail = message::read_message(&other_raw);
+            Some(VariantView {
+                id: other_row.id,
+                source_name: other_name,
+                differing: dedup::differing_headers(&detail.headers, &other_detail.headers),
+            })
+        })
+        .collect();
+    row.variant = !variants.is_empty();
+    let mut view = MessageView::from_detail(row, name, detail, |i| message::attachment_bytes(&raw, i).unwrap_or_default());
+    view.locations = locations.iter().map(|(s, span)| location_text(*s, span)).collect();
+    view.variants = variants;
+    Ok(view)
 }
 
 /// Collects what the core finds in one file and forwards it in batches.
 struct Forwarder {
     source: SourceId,
     rows: Vec<MessageRow>,
+    copies: Vec<MessageId>,
+    variants: Vec<MessageId>,
+    duplicates: u64,
     found: u64,
     problems: u64,
     dropped: u64,
@@ -155,9 +217,29 @@ struct Forwarder {
 }
 
 impl Forwarder {
+    fn new(source: SourceId) -> Self {
+        Forwarder {
+            source,
+            rows: Vec::new(),
+            copies: Vec::new(),
+            variants: Vec::new(),
+            duplicates: 0,
+            found: 0,
+            problems: 0,
+            dropped: 0,
+            fatal: false,
+        }
+    }
+
     fn flush(&mut self) {
         if !self.rows.is_empty() {
             send(&Event::Rows(std::mem::take(&mut self.rows)));
+        }
+        if !self.copies.is_empty() {
+            send(&Event::Copies(std::mem::take(&mut self.copies)));
+        }
+        if !self.variants.is_empty() {
+            send(&Event::Variants(std::mem::take(&mut self.variants)));
         }
     }
 
@@ -173,14 +255,41 @@ impl Forwarder {
 
 impl IngestSink for Forwarder {
     fn message(&mut self, span: MessageSpan, summary: MessageSummary) {
-        let id = STATE.with(|st| {
+        self.found += 1;
+        let source = self.source;
+        let (id, seen) = STATE.with(|st| {
             let mut st = st.borrow_mut();
             let id = st.messages.len() as MessageId;
-            st.messages.push(Stored { source: self.source, span });
-            id
+            let seen = st.dedup.observe(id, &summary.sha256, summary.message_id.as_deref());
+            match seen {
+                Seen::SameBytes { first } => {
+                    if let Some(stored) = st.messages.get_mut(first as usize) {
+                        stored.locations.push((source, span.clone()));
+                    }
+                }
+                _ => st.messages.push(Stored {
+                    locations: vec![(source, span.clone())],
+                    message_id: summary.message_id.clone(),
+                }),
+            }
+            (id, seen)
         });
-        self.rows.push(MessageRow::from_summary(id, self.source, &summary));
-        self.found += 1;
+        match seen {
+            Seen::SameBytes { first } => {
+                self.duplicates += 1;
+                self.copies.push(first);
+                return;
+            }
+            Seen::Variant { of } => {
+                if of.len() == 1 {
+                    self.variants.extend(of);
+                }
+                let mut row = MessageRow::from_summary(id, source, &span, &summary);
+                row.variant = true;
+                self.rows.push(row);
+            }
+            Seen::New => self.rows.push(MessageRow::from_summary(id, source, &span, &summary)),
+        }
         if self.rows.len() >= ROW_BATCH {
             self.flush();
         }
@@ -191,13 +300,14 @@ impl IngestSink for Forwarder {
     }
 }
 
-fn progress(extra_messages: u64) {
+fn progress(current: Option<(SourceId, u64)>) {
     STATE.with(|st| {
         let st = st.borrow();
         send(&Event::Progress {
+            current,
             bytes_done: st.bytes_done,
             bytes_total: st.bytes_total,
-            messages: st.messages.len() as u64 + extra_messages,
+            messages: st.messages.len() as u64,
         });
     });
 }
@@ -210,10 +320,18 @@ async fn drain_queue() {
     loop {
         let next = STATE.with(|st| st.borrow_mut().queue.pop_front());
         let Some(source) = next else { break };
+        if STATE.with(|st| st.borrow().cancel) {
+            cancel_queued(source);
+            continue;
+        }
         ingest_source(source).await;
     }
-    STATE.with(|st| st.borrow_mut().running = false);
-    progress(0);
+    STATE.with(|st| {
+        let mut st = st.borrow_mut();
+        st.running = false;
+        st.cancel = false;
+    });
+    progress(None);
     send(&Event::Idle);
 }
 
@@ -223,14 +341,14 @@ async fn ingest_source(source: SourceId) {
         return;
     };
     let size = file.size() as u64;
-    let mut fw = Forwarder { source, rows: Vec::new(), found: 0, problems: 0, dropped: 0, fatal: false };
+    let mut fw = Forwarder::new(source);
 
     let head = match read_range(&file, 0, size.min(SNIFF)) {
         Ok(h) => h,
         Err(text) => {
             send(&Event::SourceDetected { source, format: "unreadable".into() });
             send(&Event::Problem { source, severity: protocol::Severity::Error, text });
-            finish_source(&mut fw, size, false);
+            finish_source(&mut fw, &file, size, false);
             return;
         }
     };
@@ -243,25 +361,34 @@ async fn ingest_source(source: SourceId) {
                 severity: protocol::Severity::Warning,
                 text: "empty file: it holds no messages".into(),
             });
-            finish_source(&mut fw, size, true);
+            finish_source(&mut fw, &file, size, true);
             return;
         }
         Sniffed::Rejected { reason } => {
             send(&Event::SourceDetected { source, format: "rejected".into() });
             send(&Event::Problem { source, severity: protocol::Severity::Error, text: reason });
             fw.fatal = true;
-            finish_source(&mut fw, size, false);
+            finish_source(&mut fw, &file, size, false);
             return;
         }
     };
     send(&Event::SourceDetected { source, format: format.label().into() });
 
     let mut ingester = Ingester::new(format);
+    let mut hasher = Sha256::new();
     let mut offset = 0u64;
+    let mut cancelled = false;
     while offset < size {
+        if STATE.with(|st| st.borrow().cancel) {
+            cancelled = true;
+            break;
+        }
         let end = (offset + CHUNK).min(size);
         match read_range(&file, offset, end) {
-            Ok(chunk) => ingester.push(&chunk, &mut fw),
+            Ok(chunk) => {
+                hasher.update(&chunk);
+                ingester.push(&chunk, &mut fw);
+            }
             Err(text) => {
                 send(&Event::Problem { source, severity: protocol::Severity::Error, text });
                 break;
@@ -270,20 +397,90 @@ async fn ingest_source(source: SourceId) {
         STATE.with(|st| st.borrow_mut().bytes_done += end - offset);
         offset = end;
         fw.flush();
-        progress(0);
+        progress(Some((source, offset)));
         yield_now().await;
     }
-    let _totals = ingester.finish(&mut fw);
+    if cancelled {
+        // Keep what was found; a message cut by the cancel is not emitted half-read.
+        send(&Event::Problem {
+            source,
+            severity: protocol::Severity::Warning,
+            text: format!(
+                "cancelled after {} of {}: the {} found so far are kept",
+                crate::format::bytes(offset),
+                crate::format::bytes(size),
+                crate::format::plural(fw.found, "message", "messages")
+            ),
+        });
+    } else {
+        ingester.finish(&mut fw);
+    }
     fw.flush();
-    // Bytes not read because of an error still count as done for the progress bar.
+    // Bytes not read (error or cancel) still count as done for the progress bar.
     STATE.with(|st| st.borrow_mut().bytes_done += size - offset);
     let ok = fw.found > 0 || fw.problems == 0;
-    send(&Event::SourceDone { source, ok, messages: fw.found, problems_dropped: fw.dropped });
-    progress(0);
+    send(&Event::SourceDone {
+        source,
+        ok,
+        messages: fw.found,
+        problems_dropped: fw.dropped,
+        duplicates: fw.duplicates,
+        sha256: hex(&hasher.finalize()),
+        cancelled,
+    });
+    progress(None);
 }
 
-fn finish_source(fw: &mut Forwarder, size: u64, ok: bool) {
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file still queued when the user cancelled: listed, not read.
+fn cancel_queued(source: SourceId) {
+    let size = STATE.with(|st| {
+        st.borrow().sources.get(source as usize).and_then(Option::as_ref).map(|s| s.file.size() as u64).unwrap_or(0)
+    });
+    send(&Event::SourceDetected { source, format: "not read".into() });
+    send(&Event::Problem { source, severity: protocol::Severity::Warning, text: "cancelled before this file was read".into() });
     STATE.with(|st| st.borrow_mut().bytes_done += size);
-    send(&Event::SourceDone { source: fw.source, ok: ok && !fw.fatal, messages: 0, problems_dropped: 0 });
-    progress(0);
+    send(&Event::SourceDone {
+        source,
+        ok: false,
+        messages: 0,
+        problems_dropped: 0,
+        duplicates: 0,
+        sha256: String::new(),
+        cancelled: true,
+    });
+}
+
+/// A file that was rejected, empty or unreadable as a whole. Its hash is still taken, so the
+/// ingest log accounts for every file given.
+fn finish_source(fw: &mut Forwarder, file: &File, size: u64, ok: bool) {
+    let sha256 = hash_file(file, size);
+    STATE.with(|st| st.borrow_mut().bytes_done += size);
+    send(&Event::SourceDone {
+        source: fw.source,
+        ok: ok && !fw.fatal,
+        messages: 0,
+        problems_dropped: 0,
+        duplicates: 0,
+        sha256,
+        cancelled: false,
+    });
+    progress(None);
+}
+
+fn hash_file(file: &File, size: u64) -> String {
+    let mut hasher = Sha256::new();
+    let mut offset = 0;
+    while offset < size {
+        let end = (offset + CHUNK).min(size);
+        match read_range(file, offset, end) {
+            Ok(chunk) => hasher.update(&chunk),
+            Err(_) => return String::new(),
+        }
+        offset = end;
+    }
+    hex(&hasher.finalize())
 }

@@ -32,13 +32,13 @@ pub fn app() -> Html {
     let bridge: Rc<Option<Bridge>> = {
         let dispatcher = state.dispatcher();
         let spawned = use_memo((), move |_| {
-            Bridge::spawn(move |ev| dispatcher.dispatch(Action::Worker(ev)))
+            Bridge::spawn(move |ev| dispatcher.dispatch(Action::Worker(ev, js_sys::Date::now())))
         });
         let failure = spawned.as_ref().as_ref().err().cloned();
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
             if let Some(text) = failure {
-                dispatcher.dispatch(Action::Worker(crate::protocol::Event::Failed { text }));
+                dispatcher.dispatch(Action::Worker(crate::protocol::Event::Failed { text }, js_sys::Date::now()));
             }
         });
         Rc::new(spawned.as_ref().as_ref().ok().cloned())
@@ -107,6 +107,15 @@ pub fn app() -> Html {
         });
     }
 
+    let on_cancel = {
+        let bridge = bridge.clone();
+        Callback::from(move |_| {
+            if let Some(b) = &*bridge {
+                b.request(Request::Cancel);
+            }
+        })
+    };
+
     let on_toggle_raw = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::ToggleRaw))
@@ -120,7 +129,8 @@ pub fn app() -> Html {
     html! {
         <div class={classes!("app", dragging.then_some("dragging"))}>
             <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
-                messages={state.message_count()} files={state.files.len()} on_files={on_files.clone()} />
+                messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
+                copies={state.copies} on_files={on_files.clone()} on_cancel={on_cancel} />
             if let Some(alert) = &state.alert {
                 <div class="alert" role="alert">
                     <span>{ alert.clone() }</span>
@@ -139,13 +149,14 @@ pub fn app() -> Html {
             } else {
                 <main class="workspace">
                     <section class="list-pane" aria-label="Messages">
-                        <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select} />
+                        <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select.clone()} />
                     </section>
                     <section class="reader-pane" aria-label="Reader">
-                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw} />
+                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw}
+                            on_select={on_select.clone()} />
                     </section>
                 </main>
-                <IngestLog files={state.files.clone()} />
+                <IngestLog files={state.files.clone()} rows={state.rows.clone()} />
             }
             <div class="drop-overlay" aria-hidden="true"><div>{ "Drop to open — nothing is uploaded" }</div></div>
         </div>

@@ -161,6 +161,8 @@ pub fn message_list(p: &MessageListProps) -> Html {
                     <span class="col-to" title={r.to.clone()}>{ &r.to }</span>
                     <span class="col-subject" title={r.subject.clone()}>
                         if r.problems > 0 { <span class="warn-dot" title="This message has problems: see the reader">{ "!" }</span> }
+                        if r.variant { <span class="tag variant" title="Another message has the same Message-ID but different bytes: open it to see which headers differ">{ "variant" }</span> }
+                        if r.copies > 1 { <span class="tag copies" title="The same bytes were found in several places">{ format!("×{}", r.copies) }</span> }
                         { if r.subject.is_empty() { "(no subject)".to_string() } else { r.subject.clone() } }
                     </span>
                     <span class="col-att">{ if r.attachments > 0 { format!("📎 {}", r.attachments) } else { String::new() } }</span>

@@ -22,6 +22,8 @@ pub struct ReaderProps {
     pub show_raw: bool,
     /// Toggle raw headers.
     pub on_toggle_raw: Callback<()>,
+    /// Open another message (a variant).
+    pub on_select: Callback<crate::protocol::MessageId>,
 }
 
 /// Blob URLs for a message's attachments, revoked when the reader moves on.
@@ -66,7 +68,7 @@ pub fn reader_pane(p: &ReaderProps) -> Html {
             <div class="reader empty"><p>{ "Opening…" }</p></div>
         },
         Reader::Shown(view) => html! {
-            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} />
+            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} on_select={p.on_select.clone()} />
         },
     }
 }
@@ -76,6 +78,7 @@ struct MessageReaderProps {
     view: Rc<MessageView>,
     show_raw: bool,
     on_toggle_raw: Callback<()>,
+    on_select: Callback<crate::protocol::MessageId>,
 }
 
 fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
@@ -122,9 +125,37 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     if let Some(raw) = &v.date_raw { <span class="raw-date" title="The Date header as written">{ format!(" — “{raw}”") }</span> }
                 </dd>
                 { field("Message-ID", v.message_id.as_deref().unwrap_or(""), None) }
-                <dt>{ "Source" }</dt><dd>{ format!("{} · {}", v.source_name, format::bytes(v.row.size)) }</dd>
+                <dt>{ if v.locations.len() > 1 { "Found in" } else { "Source" } }</dt>
+                <dd data-testid="reader-locations">
+                    if v.locations.len() > 1 {
+                        <ul class="locations">{ for v.locations.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ul>
+                    } else {
+                        { format!("{} · {}", v.locations.first().cloned().unwrap_or_else(|| v.source_name.clone()), format::bytes(v.row.size)) }
+                    }
+                </dd>
                 <dt>{ "SHA-256" }</dt><dd class="hash" data-testid="message-sha256">{ v.sha256.clone() }</dd>
             </dl>
+            if !v.variants.is_empty() {
+                <div class="variants" data-testid="reader-variants">
+                    <strong>{ format!("{} variants of this message (same Message-ID, different bytes)", v.variants.len() + 1) }</strong>
+                    <ul>
+                    { for v.variants.iter().map(|var| {
+                        let id = var.id;
+                        let open = p.on_select.reform(move |_: MouseEvent| id);
+                        html! {
+                            <li>
+                                <button class="link" onclick={open}>{ format!("the one in {}", var.source_name) }</button>
+                                { if var.differing.is_empty() {
+                                    " differs only in its body".to_string()
+                                } else {
+                                    format!(" differs in {}: {}", format::plural(var.differing.len() as u64, "header", "headers"), var.differing.join(", "))
+                                } }
+                            </li>
+                        }
+                    }) }
+                    </ul>
+                </div>
+            }
             if !v.problems.is_empty() {
                 <ul class="problems" aria-label="Problems in this message">
                     { for v.problems.iter().map(|t| html! { <li>{ t.clone() }</li> }) }

@@ -20,8 +20,26 @@ pub struct ToolbarProps {
     pub messages: usize,
     /// Files given.
     pub files: usize,
+    /// Bytes per second, once known.
+    pub rate: Option<f64>,
+    /// Seconds left, once known.
+    pub eta: Option<f64>,
+    /// Byte-identical copies folded into one message.
+    pub copies: u64,
     /// Called with picked files.
     pub on_files: Callback<Vec<web_sys::File>>,
+    /// Stop reading.
+    pub on_cancel: Callback<()>,
+}
+
+/// "0:42", "1:02:03".
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 /// The toolbar.
@@ -39,11 +57,16 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
     };
     let status = match p.phase {
         Phase::Idle => "No files yet".to_string(),
-        Phase::Working => format!(
-            "Reading… {} of {}",
-            format::bytes(p.bytes_done),
-            format::bytes(p.bytes_total)
-        ),
+        Phase::Working => {
+            let mut t = format!("Reading… {} of {}", format::bytes(p.bytes_done), format::bytes(p.bytes_total));
+            if let Some(rate) = p.rate {
+                t.push_str(&format!(" · {}/s", format::bytes(rate as u64)));
+            }
+            if let Some(eta) = p.eta {
+                t.push_str(&format!(" · {} left", clock(eta)));
+            }
+            t
+        }
         Phase::Done => format!("{} read ({})", format::plural(p.files as u64, "file", "files"), format::bytes(p.bytes_total)),
     };
     let max = p.bytes_total.max(1).to_string();
@@ -63,11 +86,30 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite">
                 <progress max={max} value={value} class={classes!((p.phase != Phase::Working).then_some("idle"))}></progress>
                 <span class="status-text">{ status }</span>
+                if p.phase == Phase::Working {
+                    <button class="button small" data-testid="cancel" onclick={p.on_cancel.reform(|_| ())}
+                        title="Stop reading; everything loaded so far is kept">{ "Cancel" }</button>
+                }
             </div>
             <div class="count">
                 <span data-testid="message-count">{ p.messages }</span>
                 <span class="count-label">{ if p.messages == 1 { " message" } else { " messages" } }</span>
+                if p.copies > 0 {
+                    <span class="count-label" title="Byte-identical copies found in several places are one message with several locations">
+                        { format!(" (+{} duplicate copies)", format::count(p.copies)) }
+                    </span>
+                }
             </div>
         </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clock_formats() {
+        assert_eq!(super::clock(42.4), "0:42");
+        assert_eq!(super::clock(3723.0), "1:02:03");
+        assert_eq!(super::clock(-1.0), "0:00");
     }
 }

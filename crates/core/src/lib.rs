@@ -5,6 +5,8 @@
 //!   its [`ingest::MessageSpan`] ([`ingest::message_bytes`]).
 //! - [`message`] reads one message: a cheap [`message::summarize`] for the list and a full
 //!   [`message::read_message`] (headers, body text, attachments) for the detail view.
+//! - [`dedup`] tells byte-identical duplicates (one message, several locations) from variants (same
+//!   Message-ID, different bytes: a forensic signal).
 //! - [`diagnostic`] is the damage report every stage returns alongside its best-effort result.
 //!
 //! ```
@@ -14,6 +16,7 @@
 //! assert_eq!(r.messages[0].1.subject, "hi");
 //! ```
 
+pub mod dedup;
 pub mod diagnostic;
 pub mod ingest;
 pub mod message;

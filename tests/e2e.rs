@@ -1,0 +1,83 @@
+//! Browser end-to-end tests of Leakloupe: headless Chromium driven through chromedriver
+//! (fantoccini), against `dist/` as `make dist` builds it.
+//!
+//! * Served build (`dist/index.html` + files) from a recording proxy that is also the app server:
+//!   every http(s) request Chromium makes goes through it, and anything that is not the app's own
+//!   origin is refused and fails the test.
+//! * Single-file build (`dist/leakloupe.html`) opened from file://.
+//!
+//! Inputs are real files of the shared mail corpus (`$LEAKLOUPE_CORPUS`, default
+//! `<workspace>/../shared/corpus`), or `tests/fixtures` when it is absent.
+//! Screenshots land in `tests/artifacts/` (gitignored).
+//!
+//! Run one: `cargo test --test e2e -- served_drop_mixed_files`.
+//! Environment: `LEAKLOUPE_DIST`, `LEAKLOUPE_CORPUS`, `LEAKLOUPE_ARTIFACTS`, `CHROMEDRIVER`, `CHROME`.
+#![allow(missing_docs)]
+
+#[path = "e2e/harness.rs"]
+mod harness;
+#[path = "e2e/inputs.rs"]
+mod inputs;
+#[path = "e2e/scenarios.rs"]
+mod scenarios;
+
+use std::sync::Arc;
+
+use harness::{require_dist, with_browser, Expect};
+use scenarios::Target;
+
+/// The recorder can fail: a navigation to a remote host (not subject to any page CSP) and an
+/// https tunnel must both show up as proxy violations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canary_proxy_records_remote_requests() {
+    with_browser(
+        "canary",
+        None,
+        Expect::ProxyViolations(vec!["GET http://leakloupe-canary.invalid/", "CONNECT leakloupe-canary.invalid:443"]),
+        |ctx| async move {
+            let _ = ctx.client.goto("http://leakloupe-canary.invalid/").await;
+            let _ = ctx.client.goto("https://leakloupe-canary.invalid/").await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_csp_blocks_remote_requests() {
+    let dist = require_dist();
+    with_browser("served_csp", Some(dist), Expect::Clean, |ctx| scenarios::csp_blocks_remote(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_pick_files_via_input() {
+    let dist = require_dist();
+    let inp = Arc::new(inputs::load());
+    with_browser("served_pick", Some(dist), Expect::Clean, |ctx| scenarios::pick_files(ctx, Target::Served, inp)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_drop_mixed_files() {
+    let dist = require_dist();
+    let inp = Arc::new(inputs::load());
+    with_browser("served_drop", Some(dist), Expect::Clean, |ctx| scenarios::drop_files(ctx, Target::Served, inp)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_url_csp_blocks_remote_requests() {
+    let dist = require_dist();
+    with_browser("file_url_csp", Some(dist), Expect::Clean, |ctx| scenarios::csp_blocks_remote(ctx, Target::FileUrl)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_url_pick_files_via_input() {
+    let dist = require_dist();
+    let inp = Arc::new(inputs::load());
+    with_browser("file_url_pick", Some(dist), Expect::Clean, |ctx| scenarios::pick_files(ctx, Target::FileUrl, inp)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_url_drop_mixed_files() {
+    let dist = require_dist();
+    let inp = Arc::new(inputs::load());
+    with_browser("file_url_drop", Some(dist), Expect::Clean, |ctx| scenarios::drop_files(ctx, Target::FileUrl, inp)).await;
+}

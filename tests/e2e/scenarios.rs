@@ -1,0 +1,493 @@
+//! The scenarios, shared by the served build (through the recording proxy) and the single-file
+//! build opened from file://.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use serde_json::{json, Value};
+
+use super::harness::{base64, file_url, sha256_hex, Ctx};
+use super::inputs::{Inputs, MailFile, Rejected};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Target {
+    /// dist/index.html and its files, served by the recording proxy at http://127.0.0.1:<port>/.
+    Served,
+    /// dist/leakloupe.html opened from file://.
+    FileUrl,
+}
+
+impl Target {
+    fn shot(self, name: &str) -> String {
+        match self {
+            Target::Served => name.to_string(),
+            Target::FileUrl => format!("file-url-{name}"),
+        }
+    }
+}
+
+const INGEST_TIMEOUT: Duration = Duration::from_secs(30);
+const UI_TIMEOUT: Duration = Duration::from_secs(5);
+/// The app files the served build must load (and nothing else but them and favicon.ico).
+const SERVED_FILES: [&str; 8] = [
+    "/",
+    "/app.js",
+    "/app_bg.wasm",
+    "/static/boot.js",
+    "/static/style.css",
+    "/worker-boot.js",
+    "/worker.js",
+    "/worker_bg.wasm",
+];
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+fn lit(x: &str) -> String {
+    serde_json::to_string(x).unwrap()
+}
+
+/// Opens the app and waits for it to be idle.
+pub async fn open(ctx: &Ctx, target: Target) {
+    let dist = ctx.dist.clone().expect("scenario needs dist");
+    let url = match target {
+        Target::Served => format!("{}/", ctx.proxy.app_origin()),
+        Target::FileUrl => file_url(&dist.join("leakloupe.html")),
+    };
+    eprintln!("opening {url}");
+    ctx.client.goto(&url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    let t0 = Instant::now();
+    ctx.wait_js(
+        "the app to start: [data-testid=ingest-status][data-state=idle]",
+        Duration::from_secs(20),
+        "const s = document.querySelector('[data-testid=ingest-status]'); return !!s && s.getAttribute('data-state') === 'idle';",
+    )
+    .await;
+    eprintln!("app idle after {:.2}s", t0.elapsed().as_secs_f64());
+}
+
+/// Waits for data-state=done and the expected message count.
+async fn wait_ingested(ctx: &Ctx, total: usize) -> Value {
+    let t0 = Instant::now();
+    ctx.wait_js(
+        &format!("ingest-status done with message-count {total}"),
+        INGEST_TIMEOUT,
+        &format!(
+            "const s = document.querySelector('[data-testid=ingest-status]'); const c = document.querySelector('[data-testid=message-count]');\
+             return !!s && s.getAttribute('data-state') === 'done' && !!c && c.textContent.trim() === '{total}';"
+        ),
+    )
+    .await;
+    eprintln!("ingested {total} messages in {:.2}s", t0.elapsed().as_secs_f64());
+    ctx.snapshot().await
+}
+
+fn file_entry<'a>(snap: &'a Value, name: &str) -> &'a Value {
+    snap["files"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["name"].as_str() == Some(name)))
+        .unwrap_or_else(|| panic!("no [data-testid=ingest-file][data-name={name:?}] in the ingest log; files: {:#}", snap["files"]))
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name().unwrap().to_string_lossy().to_string()
+}
+
+fn check_mail_entries(snap: &Value, mail: &[MailFile]) {
+    for m in mail {
+        let name = file_name(&m.path);
+        let e = file_entry(snap, &name);
+        assert_eq!(s(&e["status"]), "ok", "ingest-file {name}: data-status; entry {e:#}");
+        assert_eq!(s(&e["format"]), m.format, "ingest-file {name}: data-format; entry {e:#}");
+        assert_eq!(s(&e["messages"]), m.messages.to_string(), "ingest-file {name}: ingest-file-messages; entry {e:#}");
+    }
+}
+
+fn check_rejected_entries(snap: &Value, rejected: &[Rejected]) {
+    for r in rejected {
+        let name = file_name(&r.path);
+        let e = file_entry(snap, &name);
+        assert_eq!(s(&e["status"]), "error", "ingest-file {name}: data-status; entry {e:#}");
+        assert_eq!(s(&e["format"]), "rejected", "ingest-file {name}: data-format; entry {e:#}");
+        let msgs = s(&e["messages"]);
+        assert!(msgs.is_empty() || msgs == "0", "ingest-file {name}: a rejected file shows {msgs} messages");
+        let problems: Vec<String> = e["problems"].as_array().unwrap().iter().map(s).collect();
+        let ok = problems.iter().any(|p| {
+            let pl = p.to_lowercase();
+            r.reason.iter().all(|w| pl.contains(&w.to_lowercase()))
+        });
+        assert!(
+            ok,
+            "ingest-file {name}: expected an [data-testid=ingest-problem] inside it naming {:?}; its problems: {problems:?}; \
+             all problems on the page: {:#}",
+            r.reason, snap["problems"]
+        );
+    }
+}
+
+/// Approximate bytes from a size label such as "20269", "20,269 bytes", "19.8 KB" or "20 kB".
+fn size_matches(label: &str, bytes: usize) -> bool {
+    let l = label.to_lowercase().replace([',', '\u{a0}', '\u{202f}', '_'], "");
+    let digits: String = l.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits == bytes.to_string() {
+        return true;
+    }
+    let num: String = l.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ' ').collect();
+    let Ok(n) = num.replace(' ', "").parse::<f64>() else { return false };
+    let unit = l[num.len()..].trim_start();
+    let scales: &[f64] = if unit.starts_with('k') {
+        &[1000.0, 1024.0]
+    } else if unit.starts_with('m') {
+        &[1e6, 1048576.0]
+    } else if unit.starts_with('b') || unit.is_empty() {
+        &[1.0]
+    } else {
+        &[]
+    };
+    // Allow rounding to the label's precision.
+    let decimals = num.split('.').nth(1).map(|d| d.trim().len()).unwrap_or(0) as i32;
+    scales.iter().any(|sc| ((n * sc) - bytes as f64).abs() <= 0.5 * 10f64.powi(-decimals) * sc + 1.0)
+}
+
+async fn row_elements(ctx: &Ctx) -> Vec<fantoccini::elements::Element> {
+    ctx.client.find_all(Locator::Css("[data-testid=message-row]")).await.expect("find rows")
+}
+
+fn selected_index(snap: &Value) -> Option<usize> {
+    snap["rows"].as_array()?.iter().position(|r| r["selected"].as_str() == Some("true"))
+}
+
+/// Clicks row `i` and waits until it is selected and the reader shows its subject.
+async fn click_row(ctx: &Ctx, i: usize, subject: &str) -> Value {
+    let rows = row_elements(ctx).await;
+    rows[i].click().await.unwrap_or_else(|e| panic!("cannot click message-row {i}: {e}"));
+    ctx.wait_js(
+        &format!("row {i} selected (aria-selected=true) and reader-subject {subject:?}"),
+        UI_TIMEOUT,
+        &format!(
+            "const r = document.querySelectorAll('[data-testid=message-row]')[{i}]; const s = document.querySelector('[data-testid=reader-subject]');\
+             return !!r && r.getAttribute('aria-selected') === 'true' && !!s && s.textContent.trim() === {};",
+            lit(subject)
+        ),
+    )
+    .await;
+    ctx.snapshot().await
+}
+
+/// Presses a key on the focused message list and waits for the selection to land on `to`.
+async fn key_to(ctx: &Ctx, key: &str, key_name: &str, to: usize, subject: &str) {
+    let list = ctx.find("[data-testid=message-list]").await;
+    list.send_keys(key)
+        .await
+        .unwrap_or_else(|e| panic!("cannot send {key_name} to [data-testid=message-list] (is it focusable?): {e}"));
+    ctx.wait_js(
+        &format!("{key_name} to select row {to} with reader-subject {subject:?}"),
+        UI_TIMEOUT,
+        &format!(
+            "const rows = Array.from(document.querySelectorAll('[data-testid=message-row]'));\
+             const sel = rows.map((r, i) => r.getAttribute('aria-selected') === 'true' ? i : -1).filter(i => i >= 0);\
+             const s = document.querySelector('[data-testid=reader-subject]');\
+             return sel.length === 1 && sel[0] === {to} && !!s && s.textContent.trim() === {};",
+            lit(subject)
+        ),
+    )
+    .await;
+}
+
+/// Clicks the raw-headers toggle and checks the raw headers appear with the given lines.
+async fn check_raw_headers(ctx: &Ctx, needles: &[&str]) {
+    let toggle = ctx.find("[data-testid=raw-headers-toggle]").await;
+    let tag = toggle.tag_name().await.unwrap_or_default();
+    assert_eq!(tag.to_lowercase(), "button", "[data-testid=raw-headers-toggle] should be a <button>");
+    toggle.click().await.expect("click raw-headers-toggle");
+    let needles_js = serde_json::to_string(needles).unwrap();
+    ctx.wait_js(
+        &format!("[data-testid=raw-headers] visible and containing {needles:?}"),
+        UI_TIMEOUT,
+        &format!(
+            "const r = document.querySelector('[data-testid=raw-headers]');\
+             if (!r || r.getClientRects().length === 0) return false; const t = r.textContent;\
+             return {needles_js}.every(n => t.includes(n));"
+        ),
+    )
+    .await;
+}
+
+/// Scenario 1: pick mail through the file input, open the message with a known attachment,
+/// check the attachment's metadata and SHA-256, save it, and show its raw headers.
+pub async fn pick_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
+    eprintln!("inputs: {}", inp.source);
+    open(&ctx, target).await;
+    let input = ctx.find("input[type=file][data-testid=file-input]").await;
+    assert!(
+        input.attr("multiple").await.unwrap().is_some(),
+        "input[data-testid=file-input] must have the `multiple` attribute"
+    );
+    let paths: Vec<String> = inp.pick.iter().map(|m| m.path.display().to_string()).collect();
+    input.send_keys(&paths.join("\n")).await.expect("send_keys to the file input");
+    let total = inp.pick_total();
+    let snap = wait_ingested(&ctx, total).await;
+
+    let rows = snap["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), total, "message-row elements for {total} messages: {:#}", snap["rows"]);
+    assert_eq!(snap["files"].as_array().unwrap().len(), inp.pick.len(), "one ingest-file per picked file: {:#}", snap["files"]);
+    check_mail_entries(&snap, &inp.pick);
+
+    // Open the message with the verifiable attachment.
+    let a = &inp.attachment;
+    let i = rows
+        .iter()
+        .position(|r| r["subject"].as_str() == Some(a.subject))
+        .unwrap_or_else(|| panic!("no message-row whose .col-subject is {:?}: {:#}", a.subject, snap["rows"]));
+    let att_col = s(&rows[i]["att"]);
+    assert!(!att_col.is_empty(), "row {:?}: .col-att should mark the attachment, is empty", a.subject);
+    let snap = click_row(&ctx, i, a.subject).await;
+    let reader = &snap["reader"];
+    assert!(s(&reader["from"]).contains(a.from_contains), "reader-from {:?} lacks {:?}", reader["from"], a.from_contains);
+    assert!(!s(&reader["date"]).is_empty(), "reader-date is empty");
+    assert!(!s(&reader["body"]).trim().is_empty(), "reader-body is empty");
+    let ws = s(&reader["bodyWhiteSpace"]);
+    assert!(ws.starts_with("pre"), "reader-body should be pre-wrapped text, white-space is {ws:?}");
+
+    let atts = snap["attachments"].as_array().unwrap();
+    let att = atts
+        .iter()
+        .find(|x| x["name"].as_str() == Some(a.name))
+        .unwrap_or_else(|| panic!("no [data-testid=attachment] named {:?}; attachments: {:#}", a.name, snap["attachments"]));
+    let want_sha = sha256_hex(&a.bytes);
+    assert_eq!(s(&att["sha256"]), want_sha, "attachment-sha256 of {} (expected SHA-256 of the separate file)", a.name);
+    assert!(s(&att["type"]).contains(a.mime), "attachment-type {:?} lacks {:?}", att["type"], a.mime);
+    assert!(
+        size_matches(&s(&att["size"]), a.bytes.len()),
+        "attachment-size {:?} does not match {} decoded bytes",
+        att["size"],
+        a.bytes.len()
+    );
+    assert!(s(&att["href"]).starts_with("blob:"), "attachment-save href should start with blob:, is {:?}", att["href"]);
+    let download = att["download"].as_str().unwrap_or_else(|| panic!("attachment-save lacks a download attribute: {att:#}"));
+    assert!(!download.is_empty(), "attachment-save has an empty download attribute");
+    ctx.save_screenshot(&target.shot("reader.png")).await;
+
+    // Saving really hands over the decoded bytes.
+    let save = ctx
+        .client
+        .find_all(Locator::Css("[data-testid=attachment]"))
+        .await
+        .unwrap()
+        .into_iter()
+        .nth(atts.iter().position(|x| x["name"].as_str() == Some(a.name)).unwrap())
+        .unwrap()
+        .find(Locator::Css("a[data-testid=attachment-save]"))
+        .await
+        .expect("attachment-save link");
+    save.click().await.expect("click attachment-save");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let saved = loop {
+        if let Some(p) = ctx.downloads().into_iter().next() {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "clicking attachment-save produced no download within 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let bytes = std::fs::read(&saved).unwrap();
+    assert_eq!(sha256_hex(&bytes), want_sha, "the saved file {} differs from {}", saved.display(), a.name);
+    assert_eq!(saved.file_name().unwrap().to_string_lossy(), download, "saved file name vs download attribute");
+
+    check_raw_headers(&ctx, a.raw_needles).await;
+    finish_target_checks(&ctx, target).await;
+}
+
+const DROP_JS: &str = r#"
+const files = arguments[0].map(f => {
+  const bin = atob(f.b64); const u = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+  return new File([u], f.name, { type: f.type, lastModified: Date.now() });
+});
+const dt = new DataTransfer();
+files.forEach(f => dt.items.add(f));
+const fire = type => {
+  const ev = new DragEvent(type, { bubbles: true, cancelable: true, composed: true, dataTransfer: dt });
+  document.body.dispatchEvent(ev);
+  return ev.defaultPrevented;
+};
+const enter = fire('dragenter');
+const over = fire('dragover');
+const drop = fire('drop');
+return { enter: enter, over: over, drop: drop, files: dt.files.length };
+"#;
+
+fn mime_for(name: &str) -> &'static str {
+    // What Chromium reports for a file dropped from the desktop.
+    match name.rsplit('.').next().unwrap_or("") {
+        "png" => "image/png",
+        "pdf" => "application/pdf",
+        "eml" => "message/rfc822",
+        _ => "",
+    }
+}
+
+/// Scenario 2: drop mail archives, messages and non-mail files at once; check counts, the
+/// ingest log, sort order, selection by click and keyboard, and raw headers.
+pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
+    eprintln!("inputs: {}", inp.source);
+    open(&ctx, target).await;
+    let paths: Vec<&std::path::Path> =
+        inp.drop_mail.iter().map(|m| m.path.as_path()).chain(inp.drop_rejected.iter().map(|r| r.path.as_path())).collect();
+    let files: Vec<Value> = paths
+        .iter()
+        .map(|p| {
+            let name = file_name(p);
+            json!({ "name": name, "type": mime_for(&name), "b64": base64(&std::fs::read(p).unwrap()) })
+        })
+        .collect();
+    let r = ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    assert_eq!(r["files"], json!(paths.len()), "DataTransfer built in the page: {r}");
+    assert_eq!(r["over"], json!(true), "the app must preventDefault() dragover, or a real browser refuses the drop: {r}");
+    assert_eq!(r["drop"], json!(true), "the app must preventDefault() drop, or the browser opens the file instead: {r}");
+
+    let total = inp.drop_total();
+    let snap = wait_ingested(&ctx, total).await;
+    assert_eq!(s(&snap["count"]), total.to_string(), "message-count");
+    let rows = snap["rows"].as_array().unwrap().clone();
+    assert!(!rows.is_empty(), "no message-row rendered for {total} messages");
+    assert!(rows.len() <= total, "{} message-row elements for {total} messages", rows.len());
+    assert!(snap["log"].as_bool().unwrap(), "no [data-testid=ingest-log]");
+    assert_eq!(snap["files"].as_array().unwrap().len(), paths.len(), "one ingest-file per dropped file: {:#}", snap["files"]);
+    check_mail_entries(&snap, &inp.drop_mail);
+    check_rejected_entries(&snap, &inp.drop_rejected);
+
+    // Sorted by date ascending: the rendered rows are a prefix of the expected subject order.
+    let subjects: Vec<String> = rows.iter().map(|r| s(&r["subject"])).collect();
+    let expected: Vec<String> = inp.drop_order.iter().take(rows.len()).map(|x| x.to_string()).collect();
+    assert_eq!(subjects, expected, "message rows (.col-subject) are not sorted by date ascending");
+    for (i, r) in rows.iter().enumerate() {
+        for col in ["date", "from", "subject", "size"] {
+            assert!(r[col].is_string(), "row {i} lacks its .col-{col} cell: {r}");
+        }
+        assert!(!s(&r["date"]).is_empty(), "row {i}: empty .col-date");
+    }
+    // Where the date cells are ISO-like ("2003-01-07 12:08:10 UTC ..."), they must ascend too.
+    let dates: Vec<String> = rows.iter().map(|r| s(&r["date"])).collect();
+    let iso = |d: &str| {
+        let b = d.as_bytes();
+        b.len() >= 19 && b[4] == b'-' && b[7] == b'-' && b[13] == b':' && b[16] == b':' && b[..4].iter().all(u8::is_ascii_digit)
+    };
+    if dates.iter().all(|d| iso(d)) {
+        for w in dates.windows(2) {
+            assert!(w[0][..19] <= w[1][..19], ".col-date not ascending: {:?} before {:?}", w[0], w[1]);
+        }
+    } else {
+        eprintln!("note: .col-date is not ISO-like ({:?}); checked the order by subjects only", dates.first());
+    }
+    eprintln!("{} message-row elements rendered for {total} messages", rows.len());
+    ctx.save_screenshot(&target.shot("list.png")).await;
+    if let Ok(log) = ctx.client.find(Locator::Css("[data-testid=ingest-log]")).await {
+        let _ = ctx.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![json!(log)]).await;
+        match log.screenshot().await {
+            Ok(png) => {
+                let p = super::harness::artifacts_dir().join(target.shot("ingest-log.png"));
+                std::fs::write(&p, png).unwrap();
+                eprintln!("screenshot: {}", p.display());
+            }
+            Err(_) => ctx.save_screenshot(&target.shot("ingest-log.png")).await,
+        }
+    }
+
+    // Selection: click, then ArrowDown / ArrowUp on the list.
+    let snap = click_row(&ctx, 0, &subjects[0]).await;
+    assert_eq!(selected_index(&snap), Some(0), "exactly row 0 should be aria-selected after clicking it");
+    assert!(!s(&snap["reader"]["date"]).is_empty(), "reader-date is empty");
+    // (Row 0 may legitimately have no text body: the corpus's oldest message is a lone image/png.)
+    if rows.len() > 1 {
+        key_to(&ctx, "\u{E015}", "ArrowDown", 1, &subjects[1]).await;
+        // Row 1 is a plain-text message in both input sets.
+        ctx.wait_js(
+            "reader-body of row 1 to show text",
+            UI_TIMEOUT,
+            "const b = document.querySelector('[data-testid=reader-body]'); return !!b && b.textContent.trim().length > 0;",
+        )
+        .await;
+        key_to(&ctx, "\u{E013}", "ArrowUp", 0, &subjects[0]).await;
+    }
+    check_raw_headers(&ctx, &["Subject:", "From:", "Date:"]).await;
+    let raw = s(&ctx.snapshot().await["reader"]["raw"]);
+    assert!(raw.contains(&subjects[0]), "raw headers of row 0 do not contain its subject {:?}", subjects[0]);
+    finish_target_checks(&ctx, target).await;
+}
+
+/// Served: only the app's own files were requested, none missing. file://: nothing went through the proxy.
+async fn finish_target_checks(ctx: &Ctx, target: Target) {
+    let served = ctx.proxy.served();
+    match target {
+        Target::Served => {
+            let missing: Vec<_> =
+                served.iter().filter(|r| r.status != 200 && r.path != "/favicon.ico").map(|r| format!("{} {} -> {}", r.method, r.path, r.status)).collect();
+            assert!(missing.is_empty(), "the app requested files dist/ does not have: {missing:?}");
+            for f in SERVED_FILES {
+                assert!(served.iter().any(|r| r.path == f && r.status == 200), "the served app never loaded {f}; requested: {served:?}");
+            }
+        }
+        Target::FileUrl => {
+            assert!(served.is_empty(), "the file:// app made http requests to the app origin?! {served:?}");
+        }
+    }
+}
+
+/// The page's CSP stops requests to other origins before they reach the network, and the
+/// page recorder sees the violations (proves the CSP check of the other tests can fail).
+pub async fn csp_blocks_remote(ctx: Ctx, target: Target) {
+    open(&ctx, target).await;
+    ctx.js(
+        r#"window.__ll_violations.length = 0;
+           fetch('http://leakloupe-canary.invalid/fetch').catch(function () {});
+           var img = new Image(); img.src = 'http://leakloupe-canary.invalid/img.png';
+           return true;"#,
+        vec![],
+    )
+    .await;
+    let v = ctx
+        .wait_js(
+            "securitypolicyviolation events for the canary fetch and image",
+            UI_TIMEOUT,
+            "return window.__ll_violations.length >= 2 ? window.__ll_violations : null;",
+        )
+        .await;
+    for e in v.as_array().unwrap() {
+        assert!(s(&e["blocked"]).contains("leakloupe-canary.invalid"), "unexpected CSP violation {e}");
+        assert_eq!(s(&e["disposition"]), "enforce", "CSP only reports, does not enforce: {e}");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pv = ctx.proxy.violations();
+    assert!(pv.is_empty(), "the CSP let requests through to the network: {pv:?}");
+    // Drain what we caused on purpose so the end-of-test checks only see the app.
+    ctx.js("window.__ll_violations.length = 0; window.__ll_errors.length = 0; return true;", vec![]).await;
+    let console = ctx.console_errors().await;
+    for c in &console {
+        assert!(c.contains("leakloupe-canary.invalid"), "console error not caused by the canary: {c}");
+    }
+    finish_target_checks_light(&ctx, target);
+}
+
+fn finish_target_checks_light(ctx: &Ctx, target: Target) {
+    if target == Target::FileUrl {
+        assert!(ctx.proxy.served().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn size_labels() {
+        assert!(super::size_matches("20269", 20269));
+        assert!(super::size_matches("20,269 bytes", 20269));
+        assert!(super::size_matches("19.8 KB", 20269));
+        assert!(super::size_matches("20.3 kB", 20269));
+        assert!(super::size_matches("20 KiB", 20269));
+        assert!(!super::size_matches("2 KB", 20269));
+        assert!(!super::size_matches("", 20269));
+        assert!(super::size_matches("75 B", 75));
+    }
+}
