@@ -60,6 +60,8 @@ pub enum Event {
         bytes_total: u64,
         /// Messages found so far.
         messages: u64,
+        /// Size of the worker's wasm memory in bytes (it only grows), for memory budgets.
+        worker_memory: u64,
     },
     /// A batch of newly found messages.
     Rows(Vec<MessageRow>),
@@ -190,6 +192,8 @@ pub enum BodyKind {
     Plain,
     /// A text rendering of a text/html part (no HTML is ever put in the page).
     HtmlAsText,
+    /// A crude text rendering of an RTF body (Outlook .msg without a plain or HTML body).
+    RtfAsText,
     /// No text part at all.
     None,
 }
@@ -221,6 +225,8 @@ pub struct MessageView {
     pub row: MessageRow,
     /// Decoded Cc.
     pub cc: String,
+    /// Decoded Bcc (present in drafts, sent mail and Outlook files).
+    pub bcc: String,
     /// Decoded Reply-To.
     pub reply_to: String,
     /// Message-ID.
@@ -256,6 +262,9 @@ pub struct VariantView {
     pub source_name: String,
     /// Header fields whose values differ between the two.
     pub differing: Vec<String>,
+    /// Whether the two are the same text and differ only in line endings (LF vs CRLF): an
+    /// artifact of how they were exported, not a change of content.
+    pub line_endings_only: bool,
 }
 
 /// Byte vectors as one length-prefixed blob rather than a sequence of u8 (postcard encodes both
@@ -401,6 +410,7 @@ impl MessageView {
             source_name,
             row,
             cc: d.cc,
+            bcc: d.bcc,
             reply_to: d.reply_to,
             message_id: d.summary.message_id.clone(),
             date_raw: d.summary.date_raw.clone(),
@@ -414,6 +424,7 @@ impl MessageView {
             body_kind: match d.body.source {
                 BodySource::Plain => BodyKind::Plain,
                 BodySource::HtmlAsText => BodyKind::HtmlAsText,
+                BodySource::RtfAsText => BodyKind::RtfAsText,
                 BodySource::None => BodyKind::None,
             },
             charset: d.body.charset,

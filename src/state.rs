@@ -122,6 +122,8 @@ pub struct State {
     pub messages_found: u64,
     /// Copies found (byte-identical messages folded into one).
     pub copies: u64,
+    /// The worker's wasm memory in bytes, as last reported.
+    pub worker_memory: u64,
 }
 
 /// Everything that changes the state.
@@ -217,7 +219,8 @@ impl State {
                     f.format = Some(format);
                 }
             }
-            Event::Progress { current, bytes_done, bytes_total, messages } => {
+            Event::Progress { current, bytes_done, bytes_total, messages, worker_memory } => {
+                self.worker_memory = worker_memory;
                 self.bytes_done = bytes_done;
                 self.bytes_total = bytes_total;
                 self.messages_found = messages;
@@ -379,6 +382,7 @@ mod tests {
             source_name: String::new(),
             row: row(0, Some(1)),
             cc: String::new(),
+            bcc: String::new(),
             reply_to: String::new(),
             message_id: None,
             date_raw: None,
@@ -406,7 +410,7 @@ mod tests {
         assert_eq!(s.rows[0].copies, 3);
         assert!(s.rows[1].variant && !s.rows[0].variant);
         assert_eq!(s.copies, 2);
-        let progress = Event::Progress { current: Some((0, 2000)), bytes_done: 2000, bytes_total: 4000, messages: 4 };
+        let progress = Event::Progress { current: Some((0, 2000)), bytes_done: 2000, bytes_total: 4000, messages: 4, worker_memory: 0 };
         s = reduce(s, Action::Worker(progress, 3000.0));
         assert_eq!(s.rate(), Some(1000.0));
         assert_eq!(s.eta_seconds(), Some(2.0));

@@ -193,6 +193,7 @@ fn open(id: MessageId) -> Result<MessageView, String> {
                 id: other_row.id,
                 source_name: other_name,
                 differing: dedup::differing_headers(&detail.headers, &other_detail.headers),
+                line_endings_only: dedup::same_apart_from_line_endings(&raw, &other_raw),
             })
         })
         .collect();
@@ -308,8 +309,18 @@ fn progress(current: Option<(SourceId, u64)>) {
             bytes_done: st.bytes_done,
             bytes_total: st.bytes_total,
             messages: st.messages.len() as u64,
+            worker_memory: wasm_memory_bytes(),
         });
     });
+}
+
+fn wasm_memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map(|b| b.byte_length() as u64)
+        .unwrap_or(0)
 }
 
 async fn yield_now() {

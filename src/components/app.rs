@@ -130,7 +130,7 @@ pub fn app() -> Html {
         <div class={classes!("app", dragging.then_some("dragging"))}>
             <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
                 messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
-                copies={state.copies} on_files={on_files.clone()} on_cancel={on_cancel} />
+                copies={state.copies} worker_memory={state.worker_memory} on_files={on_files.clone()} on_cancel={on_cancel} />
             if let Some(alert) = &state.alert {
                 <div class="alert" role="alert">
                     <span>{ alert.clone() }</span>

@@ -159,13 +159,15 @@ pub fn message_list(p: &MessageListProps) -> Html {
                     </span>
                     <span class="col-from" title={r.from.clone()}>{ &r.from }</span>
                     <span class="col-to" title={r.to.clone()}>{ &r.to }</span>
-                    <span class="col-subject" title={r.subject.clone()}>
+                    <span class="col-flags">
                         if r.problems > 0 { <span class="warn-dot" title="This message has problems: see the reader">{ "!" }</span> }
-                        if r.variant { <span class="tag variant" title="Another message has the same Message-ID but different bytes: open it to see which headers differ">{ "variant" }</span> }
+                        if r.variant { <span class="tag variant" title="Another message has the same Message-ID but different bytes: open it to see which headers differ">{ "var" }</span> }
                         if r.copies > 1 { <span class="tag copies" title="The same bytes were found in several places">{ format!("×{}", r.copies) }</span> }
+                    </span>
+                    <span class="col-subject" title={r.subject.clone()}>
                         { if r.subject.is_empty() { "(no subject)".to_string() } else { r.subject.clone() } }
                     </span>
-                    <span class="col-att">{ if r.attachments > 0 { format!("📎 {}", r.attachments) } else { String::new() } }</span>
+                    <span class="col-att" title={format!("{} attachments", r.attachments)}>{ if r.attachments > 0 { r.attachments.to_string() } else { String::new() } }</span>
                     <span class="col-size">{ format::bytes(r.size) }</span>
                 </div>
             }
@@ -175,11 +177,12 @@ pub fn message_list(p: &MessageListProps) -> Html {
     html! {
         <div class="message-list">
             <div class="row head" role="presentation">
-                <span class="col-date">{ "Date (UTC) · sender offset" }</span>
+                <span class="col-date" title="Date header converted to UTC, followed by the offset of the sender's own clock">{ "Date (UTC) · sender's offset" }</span>
                 <span class="col-from">{ "From" }</span>
                 <span class="col-to">{ "To" }</span>
+                <span class="col-flags" title="! problems · var: variants with the same Message-ID · ×N: copies">{ "" }</span>
                 <span class="col-subject">{ "Subject" }</span>
-                <span class="col-att">{ "Att." }</span>
+                <span class="col-att" title="Attachments">{ "Att." }</span>
                 <span class="col-size">{ "Size" }</span>
             </div>
             <div class="viewport" ref={viewport} tabindex="0" role="listbox" aria-label="Messages, sorted by date"

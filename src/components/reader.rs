@@ -109,6 +109,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
     let body_note = match v.body_kind {
         BodyKind::Plain => None,
         BodyKind::HtmlAsText => Some("This message has only an HTML body. It is shown here as plain text; its HTML is never rendered, so nothing in it can load or run."),
+        BodyKind::RtfAsText => Some("This message has only an RTF body. It is shown as plain text; formatting, tables and images are lost."),
         BodyKind::None => Some("This message has no text body."),
     };
     html! {
@@ -118,6 +119,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                 <dt>{ "From" }</dt><dd data-testid="reader-from">{ v.row.from.clone() }</dd>
                 { field("To", &v.row.to, Some("reader-to")) }
                 { field("Cc", &v.cc, None) }
+                { field("Bcc", &v.bcc, None) }
                 { field("Reply-To", &v.reply_to, None) }
                 <dt>{ "Date" }</dt>
                 <dd data-testid="reader-date">
@@ -145,7 +147,9 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                         html! {
                             <li>
                                 <button class="link" onclick={open}>{ format!("the one in {}", var.source_name) }</button>
-                                { if var.differing.is_empty() {
+                                { if var.line_endings_only {
+                                    " is the same text with other line endings (LF/CRLF): an export difference, not an edit".to_string()
+                                } else if var.differing.is_empty() {
                                     " differs only in its body".to_string()
                                 } else {
                                     format!(" differs in {}: {}", format::plural(var.differing.len() as u64, "header", "headers"), var.differing.join(", "))

@@ -26,6 +26,8 @@ pub struct ToolbarProps {
     pub eta: Option<f64>,
     /// Byte-identical copies folded into one message.
     pub copies: u64,
+    /// The worker's wasm memory in bytes.
+    pub worker_memory: u64,
     /// Called with picked files.
     pub on_files: Callback<Vec<web_sys::File>>,
     /// Stop reading.
@@ -83,7 +85,9 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 <input type="file" multiple=true class="visually-hidden" data-testid="file-input"
                     accept=".eml,.mbox,.mbx,.txt,message/rfc822,application/mbox,*/*" onchange={on_change} />
             </label>
-            <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite">
+            <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite"
+                data-bytes-done={p.bytes_done.to_string()} data-worker-memory={p.worker_memory.to_string()}
+                title={format!("Worker memory: {}", format::bytes(p.worker_memory))}>
                 <progress max={max} value={value} class={classes!((p.phase != Phase::Working).then_some("idle"))}></progress>
                 <span class="status-text">{ status }</span>
                 if p.phase == Phase::Working {

@@ -40,6 +40,9 @@ pub struct Inputs {
     pub drop_rejected: Vec<Rejected>,
     /// Subjects of all dropped messages sorted by date ascending (ties have equal subjects).
     pub drop_order: Vec<&'static str>,
+    /// Whether row 1 of the drop has a variant (testmbox and testmbox.dos hold the same messages,
+    /// LF and CRLF, with different Content-Length and Lines): the reader must say how they differ.
+    pub line_ending_variant_at_row_1: bool,
 }
 
 impl Inputs {
@@ -106,6 +109,7 @@ fn corpus_inputs(c: &Path) -> Inputs {
     }
     drop_order.extend(["Winter promotions", "To and Cc headers"]); // 2014, 2019
     Inputs {
+        line_ending_variant_at_row_1: true,
         source: format!("corpus {}", c.display()),
         pick: vec![
             eml("eml/eml-format/sample.eml"),
@@ -145,6 +149,7 @@ fn fixture_inputs() -> Inputs {
         p.canonicalize().unwrap()
     };
     Inputs {
+        line_ending_variant_at_row_1: false,
         source: format!("fixtures {}", f.display()),
         pick: vec![
             MailFile { path: p("with-attachment.eml"), format: "eml", messages: 1 },

@@ -410,6 +410,24 @@ pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
             "const b = document.querySelector('[data-testid=reader-body]'); return !!b && b.textContent.trim().length > 0;",
         )
         .await;
+        if inp.line_ending_variant_at_row_1 {
+            // Same Message-ID, other bytes: flagged in the list and explained in the reader.
+            let text = ctx
+                .wait_js(
+                    "reader-variants naming how row 1 differs from its variant",
+                    UI_TIMEOUT,
+                    "const v = document.querySelector('[data-testid=reader-variants]'); return v ? v.textContent : null;",
+                )
+                .await;
+            // testmbox.dos is not just testmbox with CRLF: its writer also changed Content-Length and
+            // Lines. The reader must name exactly those headers.
+            assert!(
+                s(&text).contains("testmbox.dos differs in 2 headers: Content-Length, Lines"),
+                "row 1's variant should name the differing headers: {text}"
+            );
+            let flagged = ctx.js("return document.querySelectorAll('[data-testid=message-row] .tag.variant').length;", vec![]).await;
+            assert!(flagged.as_u64().unwrap_or(0) >= 2, "variant rows are not flagged in the list: {flagged}");
+        }
         key_to(&ctx, "\u{E013}", "ArrowUp", 0, &subjects[0]).await;
     }
     check_raw_headers(&ctx, &["Subject:", "From:", "Date:"]).await;

@@ -106,6 +106,26 @@ pub fn differing_headers(a: &[HeaderField], b: &[HeaderField]) -> Vec<String> {
     out
 }
 
+/// Whether two messages are the same text once CRLF and lone CR line ends are read as LF: the
+/// usual difference between one message exported by two clients.
+pub fn same_apart_from_line_endings(a: &[u8], b: &[u8]) -> bool {
+    fn lines(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            let c = *bytes.get(i)?;
+            i += 1;
+            if c == b'\r' {
+                if bytes.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+                return Some(b'\n');
+            }
+            Some(c)
+        })
+    }
+    lines(a).eq(lines(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +150,14 @@ mod tests {
         assert_eq!(ix.observe(2, "h3", Some("a@x")), Seen::Variant { of: vec![0, 1] });
         assert_eq!(ix.variants("<a@X>"), &[0, 1, 2]);
         assert_eq!(ix.observe(3, "h4", Some("<>")), Seen::New, "an empty Message-ID links nothing");
+    }
+
+    #[test]
+    fn line_endings_alone_do_not_make_a_different_text() {
+        assert!(same_apart_from_line_endings(b"a\r\nb\r\n", b"a\nb\n"));
+        assert!(same_apart_from_line_endings(b"a\rb\r", b"a\nb\n"));
+        assert!(!same_apart_from_line_endings(b"a\nb\n", b"a\nc\n"));
+        assert!(!same_apart_from_line_endings(b"a\n\n", b"a\n"));
     }
 
     #[test]

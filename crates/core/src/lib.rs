@@ -3,10 +3,11 @@
 //! - [`ingest`] decides what a source is ([`ingest::sniff`]), splits it into messages while bytes stream in
 //!   ([`ingest::Ingester`], results pushed to an [`ingest::IngestSink`]) and gives back a message's bytes from
 //!   its [`ingest::MessageSpan`] ([`ingest::message_bytes`]).
-//! - [`message`] reads one message: a cheap [`message::summarize`] for the list and a full
+//! - [`message`] reads one message (RFC 822, or Outlook .msg via [`ingest::msg`]): a cheap [`message::summarize`] for the list and a full
 //!   [`message::read_message`] (headers, body text, attachments) for the detail view.
 //! - [`dedup`] tells byte-identical duplicates (one message, several locations) from variants (same
 //!   Message-ID, different bytes: a forensic signal).
+//! - [`auth`] verifies DKIM signatures and ARC chains offline, against a local key store (never DNS).
 //! - [`diagnostic`] is the damage report every stage returns alongside its best-effort result.
 //!
 //! ```
@@ -16,6 +17,7 @@
 //! assert_eq!(r.messages[0].1.subject, "hi");
 //! ```
 
+pub mod auth;
 pub mod dedup;
 pub mod diagnostic;
 pub mod ingest;

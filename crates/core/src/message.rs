@@ -23,7 +23,9 @@ use mailparse::{MailAddr, MailHeader, ParsedMail};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::ingest::msg;
 use crate::ingest::sniff::header_field_name;
+use crate::ingest::{MessageSpan, SpanKind};
 
 /// A parsed Date header: the instant plus the sender's stated UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +96,8 @@ pub enum BodySource {
     Plain,
     /// A text/html part converted to plain text.
     HtmlAsText,
+    /// An RTF body (Outlook `.msg` compressed RTF) converted crudely to plain text.
+    RtfAsText,
     /// No readable text part.
     None,
 }
@@ -133,6 +137,9 @@ pub struct MessageDetail {
     pub summary: MessageSummary,
     /// Decoded Cc addresses, comma-joined.
     pub cc: String,
+    /// Decoded Bcc addresses, comma-joined (rarely present in received mail; Outlook `.msg` drafts and sent
+    /// items keep them).
+    pub bcc: String,
     /// Decoded Reply-To addresses, comma-joined.
     pub reply_to: String,
     /// All top-level header fields, in order.
@@ -157,7 +164,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Summarize one message (the bytes between mbox separators, or a whole `.eml`). Never panics.
+///
+/// Input starting with the OLE compound-file signature is read as a whole Outlook `.msg` file.
 pub fn summarize(raw: &[u8]) -> MessageSummary {
+    if raw.starts_with(msg::MAGIC) {
+        return msg::summarize(raw);
+    }
     let prepared = prepare(raw);
     match parse(&prepared.input) {
         Ok(parsed) => {
@@ -174,7 +186,13 @@ pub fn summarize(raw: &[u8]) -> MessageSummary {
 }
 
 /// Read one message fully: headers, body text, attachments. Never panics.
+///
+/// Input starting with the OLE compound-file signature is read as a whole Outlook `.msg` file (see
+/// [`crate::ingest::msg`]); anything else as an RFC 822 message.
 pub fn read_message(raw: &[u8]) -> MessageDetail {
+    if raw.starts_with(msg::MAGIC) {
+        return msg::read(raw);
+    }
     let prepared = prepare(raw);
     let mut problems = prepared.problems;
     let parsed = match parse(&prepared.input) {
@@ -185,6 +203,7 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
             return MessageDetail {
                 summary,
                 cc: addresses(&headers, "Cc"),
+                bcc: addresses(&headers, "Bcc"),
                 reply_to: addresses(&headers, "Reply-To"),
                 headers: header_fields(&headers),
                 body: Body {
@@ -237,6 +256,7 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
     MessageDetail {
         summary,
         cc: addresses(&parsed.headers, "Cc"),
+        bcc: addresses(&parsed.headers, "Bcc"),
         reply_to: addresses(&parsed.headers, "Reply-To"),
         headers: header_fields(&parsed.headers),
         body,
@@ -245,14 +265,64 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
 }
 
 /// The decoded bytes of attachment `index` (as numbered in [`read_message`]), or `None` if there is no such
-/// attachment. Undecodable transfer encodings give the raw bytes.
+/// attachment. Undecodable transfer encodings give the raw bytes. Like [`read_message`], routes a whole
+/// Outlook `.msg` file to the `.msg` reader.
 pub fn attachment_bytes(raw: &[u8], index: u32) -> Option<Vec<u8>> {
+    if raw.starts_with(msg::MAGIC) {
+        return msg::attachment_bytes(raw, index);
+    }
     let prepared = prepare(raw);
     let parsed = parse(&prepared.input).ok()?;
     let mut problems = Vec::new();
     let tree = classify(&parsed, &mut problems);
     let part = tree.attachments.get(usize::try_from(index).ok()?)?;
     Some(decoded_bytes(part, &mut problems))
+}
+
+/// Read the message a span points at, given the bytes [`crate::ingest::message_bytes`] returned for it:
+/// an Outlook `.msg` span is read from its MAPI properties, anything else as RFC 822. Never panics.
+pub fn read_any(span: &MessageSpan, bytes: &[u8]) -> MessageDetail {
+    match span.kind {
+        SpanKind::OutlookMsg => msg::read(bytes),
+        SpanKind::Rfc822 => read_message(bytes),
+    }
+}
+
+/// [`attachment_bytes`] for the message a span points at (see [`read_any`]).
+pub fn attachment_bytes_any(span: &MessageSpan, bytes: &[u8], index: u32) -> Option<Vec<u8>> {
+    match span.kind {
+        SpanKind::OutlookMsg => msg::attachment_bytes(bytes, index),
+        SpanKind::Rfc822 => attachment_bytes(bytes, index),
+    }
+}
+
+/// Header fields of a raw header block (e.g. Outlook's `PR_TRANSPORT_MESSAGE_HEADERS`), decoded as for a
+/// message's own headers.
+pub(crate) fn headers_from_block(block: &[u8]) -> Vec<HeaderField> {
+    // The block usually lacks the blank line that ends a header block; add it so nothing is "truncated".
+    let mut terminated = block.to_vec();
+    if !block.ends_with(b"\n\n") && !block.ends_with(b"\r\n\r\n") {
+        terminated.extend_from_slice(b"\r\n\r\n");
+    }
+    let prepared = prepare(&terminated);
+    match mailparse::parse_headers(&prepared.input) {
+        Ok((headers, _)) => header_fields(&headers),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// HTML to plain text for display (never markup); a failure is recorded and gives "".
+pub(crate) fn html_to_text(html: &str, problems: &mut Vec<Diagnostic>) -> String {
+    match html2text::from_read(html.as_bytes(), 100) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Diagnostic::warning(
+                DiagnosticKind::Other,
+                format!("the HTML body could not be converted to text ({e})"),
+            ));
+            String::new()
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -946,16 +1016,7 @@ fn read_body(part: &ParsedMail<'_>, source: BodySource, problems: &mut Vec<Diagn
     let charset = part.ctype.params.get("charset").cloned();
     let text = decode_text(&bytes, charset.as_deref(), problems);
     let text = match source {
-        BodySource::HtmlAsText => match html2text::from_read(text.as_bytes(), 100) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.push(Diagnostic::warning(
-                    DiagnosticKind::Other,
-                    format!("the HTML body could not be converted to text ({e})"),
-                ));
-                String::new()
-            }
-        },
+        BodySource::HtmlAsText => html_to_text(&text, problems),
         _ => text,
     };
     Body {

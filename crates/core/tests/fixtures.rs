@@ -162,7 +162,8 @@ fn rejected_sources() {
 #[test]
 fn smoke_over_own_fixtures() {
     let files = common::files_under(&common::fixtures_dir(), &|_| true);
-    assert_eq!(files.len(), 5);
+    // At least the five original fixtures; other runners add their own (e.g. tiny.partial.emlx).
+    assert!(files.len() >= 5, "only {} fixtures", files.len());
     for f in files {
         common::smoke(&f);
     }

@@ -388,6 +388,7 @@ impl MboxSplitter {
             len: cur.len,
             mboxrd_unquote: cur.quoted,
             envelope: Some(cur.envelope),
+            kind: super::SpanKind::Rfc822,
         };
         self.index += 1;
         sink.message(span, summary);

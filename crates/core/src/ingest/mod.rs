@@ -16,7 +16,9 @@
 //! assert_eq!(summary.subject, "one");
 //! ```
 
+pub(crate) mod emlx;
 pub(crate) mod mbox;
+pub mod msg;
 pub(crate) mod sniff;
 
 pub use sniff::{sniff, Sniffed};
@@ -32,17 +34,37 @@ pub enum SourceFormat {
     Eml,
     /// Unix mbox (mboxo, mboxrd, mboxcl, mboxcl2), messages separated by `From ` postmark lines.
     Mbox,
+    /// Apple Mail `.emlx` / `.partial.emlx`: a byte-count line, one RFC 822 message, an XML property list.
+    Emlx,
+    /// Outlook `.msg`: one message as MAPI properties in an OLE compound file.
+    Msg,
 }
 
 impl SourceFormat {
-    /// Short lower-case label: "eml" or "mbox".
+    /// Short lower-case label: "eml", "mbox", "emlx" or "msg".
     pub fn label(self) -> &'static str {
         match self {
             SourceFormat::Eml => "eml",
             SourceFormat::Mbox => "mbox",
+            SourceFormat::Emlx => "emlx",
+            SourceFormat::Msg => "msg",
         }
     }
 }
+
+/// How the bytes of a [`MessageSpan`] are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SpanKind {
+    /// An RFC 822 message (`.eml`, `.emlx`, one mbox message after [`message_bytes`]).
+    #[default]
+    Rfc822,
+    /// A whole Outlook `.msg` file; [`crate::message::read_message`] recognises it by its OLE signature,
+    /// and [`crate::message::read_any`] by this kind.
+    OutlookMsg,
+}
+
+/// Single-message formats are buffered whole, up to this size.
+pub const MAX_SINGLE_MESSAGE_SOURCE: usize = 512 * 1024 * 1024;
 
 /// The envelope of an mbox message, from its `From ` postmark line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +88,8 @@ pub struct MessageSpan {
     pub mboxrd_unquote: bool,
     /// The mbox envelope, if the source is an mbox.
     pub envelope: Option<Envelope>,
+    /// What the span's bytes are: an RFC 822 message or a whole Outlook `.msg` file.
+    pub kind: SpanKind,
 }
 
 /// Receives what the ingester finds, as it finds it.
@@ -89,6 +113,8 @@ pub struct IngestTotals {
 ///
 /// Bytes arrive in chunks of arbitrary size (could be 1 byte, could be 8 MiB); memory stays bounded by the
 /// largest single message, not the source. The results do not depend on how the source is chunked.
+/// Single-message formats (`.emlx`, `.msg`) are buffered whole, up to [`MAX_SINGLE_MESSAGE_SOURCE`] bytes;
+/// a larger source gives an Error diagnostic and no message.
 #[derive(Debug)]
 pub struct Ingester {
     inner: Inner,
@@ -96,8 +122,18 @@ pub struct Ingester {
 
 #[derive(Debug)]
 enum Inner {
-    Eml { buf: Vec<u8> },
+    Eml {
+        buf: Vec<u8>,
+    },
     Mbox(MboxSplitter),
+    /// A one-message format read at `finish`.
+    Whole {
+        format: SourceFormat,
+        buf: Vec<u8>,
+        total: u64,
+        too_big: bool,
+        cap: usize,
+    },
 }
 
 impl Ingester {
@@ -106,8 +142,25 @@ impl Ingester {
         let inner = match format {
             SourceFormat::Eml => Inner::Eml { buf: Vec::new() },
             SourceFormat::Mbox => Inner::Mbox(MboxSplitter::new()),
+            SourceFormat::Emlx | SourceFormat::Msg => Inner::Whole {
+                format,
+                buf: Vec::new(),
+                total: 0,
+                too_big: false,
+                cap: MAX_SINGLE_MESSAGE_SOURCE,
+            },
         };
         Ingester { inner }
+    }
+
+    /// An ingester whose single-message buffer is capped at `cap` bytes (tests).
+    #[cfg(test)]
+    fn with_cap(format: SourceFormat, cap: usize) -> Self {
+        let mut ing = Self::new(format);
+        if let Inner::Whole { cap: c, .. } = &mut ing.inner {
+            *c = cap;
+        }
+        ing
     }
 
     /// Feed the next chunk of the source. Messages completed by this chunk are sent to `sink`.
@@ -115,6 +168,24 @@ impl Ingester {
         match &mut self.inner {
             Inner::Eml { buf } => buf.extend_from_slice(chunk),
             Inner::Mbox(m) => m.push(chunk, sink),
+            Inner::Whole {
+                buf,
+                total,
+                too_big,
+                cap,
+                ..
+            } => {
+                *total += chunk.len() as u64;
+                if *too_big {
+                    return;
+                }
+                if buf.len().saturating_add(chunk.len()) > *cap {
+                    *too_big = true;
+                    *buf = Vec::new();
+                } else {
+                    buf.extend_from_slice(chunk);
+                }
+            }
         }
     }
 
@@ -123,7 +194,72 @@ impl Ingester {
         match self.inner {
             Inner::Eml { buf } => finish_eml(&buf, sink),
             Inner::Mbox(m) => m.finish(sink),
+            Inner::Whole {
+                format,
+                total,
+                too_big: true,
+                cap,
+                ..
+            } => {
+                sink.diagnostic(Diagnostic::error(
+                    DiagnosticKind::Other,
+                    format!(
+                        "{}: the file is {total} bytes; a single-message file larger than {} MiB is not read",
+                        format.label(),
+                        cap >> 20
+                    ),
+                ));
+                IngestTotals {
+                    messages: 0,
+                    bytes: total,
+                }
+            }
+            Inner::Whole {
+                format: SourceFormat::Msg,
+                buf,
+                ..
+            } => finish_msg(&buf, sink),
+            Inner::Whole { buf, .. } => emlx::finish(&buf, sink),
         }
+    }
+}
+
+fn finish_msg(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
+    let total = buf.len() as u64;
+    let parsed = match msg::parse(buf) {
+        Ok(m) => m,
+        Err(reason) => {
+            sink.diagnostic(Diagnostic::error(
+                DiagnosticKind::NotMail,
+                format!("not an email: {reason}"),
+            ));
+            return IngestTotals {
+                messages: 0,
+                bytes: total,
+            };
+        }
+    };
+    let summary = msg::summary_of(&parsed, buf);
+    let problems: Vec<Diagnostic> = summary
+        .problems
+        .iter()
+        .map(|p| p.for_message(1, "msg: "))
+        .collect();
+    let span = MessageSpan {
+        index: 0,
+        offset: 0,
+        len: total,
+        mboxrd_unquote: false,
+        envelope: None,
+        kind: SpanKind::OutlookMsg,
+    };
+    sink.message(span, summary);
+    for p in problems {
+        sink.diagnostic(p);
+    }
+    IngestTotals {
+        messages: 1,
+        bytes: total,
     }
 }
 
@@ -153,6 +289,7 @@ fn finish_eml(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
         len: body.len() as u64,
         mboxrd_unquote: false,
         envelope: None,
+        kind: SpanKind::Rfc822,
     };
     sink.message(span, summary);
     for p in problems {
@@ -216,6 +353,7 @@ pub fn ingest_all(bytes: &[u8], name: &str) -> IngestResult {
 
 /// Given the source bytes `[span.offset, span.offset + span.len)`, return exactly the message bytes the
 /// summarizer saw (mboxrd: one '>' stripped from lines matching `^>+From `; "> From" and ">F" untouched).
+/// For an Outlook `.msg` span these are the whole file, which [`crate::message::read_message`] accepts.
 pub fn message_bytes(span: &MessageSpan, source_slice: &[u8]) -> Vec<u8> {
     if span.mboxrd_unquote {
         mbox::unquote(source_slice)
@@ -338,6 +476,35 @@ From other@domain.com Mon Jan 15  15:30:00  2018\nMessage 4\n> From\n>F\n";
         assert!(r.messages.is_empty());
         assert_eq!(r.diagnostics[0].kind, DiagnosticKind::NotMail);
         assert_eq!(r.diagnostics[0].text, "not an email: no header block found");
+    }
+
+    #[test]
+    fn single_message_sources_are_capped() {
+        let mut r = IngestResult {
+            sniffed: Sniffed::Mail(SourceFormat::Msg),
+            messages: vec![],
+            diagnostics: vec![],
+        };
+        let mut ing = Ingester::with_cap(SourceFormat::Msg, 3 << 20);
+        for _ in 0..4 {
+            ing.push(&[0u8; 1 << 20], &mut r);
+        }
+        let totals = ing.finish(&mut r);
+        assert_eq!(
+            totals,
+            IngestTotals {
+                messages: 0,
+                bytes: 4 << 20
+            }
+        );
+        assert_eq!(
+            r.diagnostics[0].severity,
+            crate::diagnostic::Severity::Error
+        );
+        assert_eq!(
+            r.diagnostics[0].text,
+            "msg: the file is 4194304 bytes; a single-message file larger than 3 MiB is not read"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Source detection: decide from the first bytes (and the file name) whether a source is an `.eml`, an mbox,
-//! empty, or something that is not mail at all (with a specific reason).
+//! an Apple Mail `.emlx`, an Outlook `.msg` (any OLE compound file; one that holds no message is rejected
+//! by the ingester), empty, or something that is not mail at all (with a specific reason).
 //!
 //! ```
 //! use leakloupe_core::ingest::{sniff, Sniffed, SourceFormat};
@@ -65,10 +66,6 @@ const MAGICS: &[(&[u8], &str)] = &[
         "not an email: this is a RAR archive; archives are not opened yet",
     ),
     (
-        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
-        "not an email: this is an Outlook .msg / OLE file; not supported yet",
-    ),
-    (
         b"!BDN",
         "not an email: this is an Outlook .pst/.ost mailbox; not supported yet",
     ),
@@ -87,6 +84,9 @@ pub fn sniff(head: &[u8], name: &str) -> Sniffed {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Sniffed::Empty;
     }
+    if head.starts_with(super::msg::MAGIC) {
+        return Sniffed::Mail(SourceFormat::Msg);
+    }
     for (magic, reason) in MAGICS {
         // "BM" is too short to trust on its own: also require a binary byte soon after.
         if *magic == b"BM" && !head.iter().take(16).any(|b| *b == 0) {
@@ -104,10 +104,11 @@ pub fn sniff(head: &[u8], name: &str) -> Sniffed {
         };
     }
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".emlx") && first_line(body).iter().all(u8::is_ascii_digit) {
-        return Sniffed::Rejected {
-            reason: "not an email: this is an Apple Mail .emlx file; not supported yet".to_string(),
-        };
+    // Apple Mail .emlx: a decimal byte count on the first line, then a header block.
+    if let Some((_, start)) = super::emlx::count_line(head) {
+        if looks_like_header_block(head.get(start..).unwrap_or_default()) {
+            return Sniffed::Mail(SourceFormat::Emlx);
+        }
     }
     if body.starts_with(b"From ") {
         return Sniffed::Mail(SourceFormat::Mbox);
@@ -122,6 +123,16 @@ pub fn sniff(head: &[u8], name: &str) -> Sniffed {
     }
     if has_postmark_after_blank(body) {
         return Sniffed::Mail(SourceFormat::Mbox);
+    }
+    if lower.ends_with(".emlx") {
+        return Sniffed::Rejected {
+            reason: "not an email: this .emlx file does not start with a byte-count line followed by a header block, as Apple Mail writes them".to_string(),
+        };
+    }
+    if lower.ends_with(".msg") {
+        return Sniffed::Rejected {
+            reason: "not an email: this .msg file is not an Outlook message (those are OLE compound files starting with D0 CF 11 E0) and holds no header block".to_string(),
+        };
     }
     if body.contains(&0) {
         return Sniffed::Rejected {
@@ -309,8 +320,10 @@ mod tests {
             rejected(b"PK\x03\x04rest", "x").contains("ZIP archive; archives are not opened yet")
         );
         assert!(rejected(b"\x1F\x8B\x08", "x").contains("gzip"));
-        assert!(rejected(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "m.msg")
-            .contains("Outlook .msg / OLE file"));
+        assert_eq!(
+            sniff(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0", "m.doc"),
+            Sniffed::Mail(SourceFormat::Msg)
+        );
     }
 
     #[test]
@@ -319,9 +332,11 @@ mod tests {
             rejected(b"This isn't an mbox.\n", "test-not-an.mbox"),
             "not an email: no header block found"
         );
-        assert_eq!(
-            rejected(b"Hello World", "bad_outlook.msg"),
-            "not an email: no header block found"
+        assert!(rejected(b"Hello World", "bad_outlook.msg")
+            .starts_with("not an email: this .msg file is not an Outlook message"));
+        assert!(
+            rejected(b"this is an invalid .emlx structure\n", "invalid.emlx")
+                .starts_with("not an email: this .emlx file does not start with a byte-count line")
         );
         assert_eq!(
             rejected(b"Note: buy milk\nand eggs\n", "n.txt"),
@@ -361,6 +376,20 @@ mod tests {
             sniff(b"From: a@b\nFr\0om: c@d\n\nx", "n.eml"),
             Sniffed::Mail(SourceFormat::Eml)
         );
+    }
+
+    #[test]
+    fn detects_emlx_by_content() {
+        let emlx = b"2945      \nReturn-Path: <a@b>\nFrom: a@b\n\nx";
+        assert_eq!(sniff(emlx, "x"), Sniffed::Mail(SourceFormat::Emlx));
+        assert_eq!(
+            sniff(b"12\r\nSubject: x\r\n\r\n", "x.emlx"),
+            Sniffed::Mail(SourceFormat::Emlx)
+        );
+        assert!(matches!(
+            sniff(b"12\nno header here\n", "a.txt"),
+            Sniffed::Rejected { .. }
+        ));
     }
 
     #[test]
