@@ -21,7 +21,7 @@ extern "C" {
 }
 
 enum Pending {
-    Files(SourceId, Vec<File>),
+    Files(SourceId, Vec<(File, String)>),
     Request(Request),
 }
 
@@ -87,8 +87,9 @@ impl Bridge {
         Ok(Bridge { inner, _handlers: Rc::new((on_message, on_error)) })
     }
 
-    /// Hand files to the worker; returns the id given to the first one.
-    pub fn add_files(&self, files: Vec<File>) -> SourceId {
+    /// Hand files (each with its path relative to the drop) to the worker; returns the id given to
+    /// the first one.
+    pub fn add_files(&self, files: Vec<(File, String)>) -> SourceId {
         let mut i = self.inner.borrow_mut();
         let first = i.next_source;
         i.next_source += files.len() as SourceId;

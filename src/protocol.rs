@@ -47,7 +47,7 @@ pub enum Event {
     SourceDetected {
         /// Which file.
         source: SourceId,
-        /// "eml", "mbox", "empty" or "rejected".
+        /// "eml", "mbox", "emlx", "msg", "dkim keys", "empty" or "rejected".
         format: String,
     },
     /// Bytes and messages read so far, for the progress bar.
@@ -170,6 +170,10 @@ pub struct MessageRow {
     pub length: u64,
     /// Number of places the same bytes were found (1 = only here).
     pub copies: u32,
+    /// The mail folder it was filed in (Maildir/MH tree), if known.
+    pub folder: Option<String>,
+    /// Maildir flags in words ("seen", "replied", ...).
+    pub flags: Vec<String>,
     /// Whether another message has the same Message-ID but different bytes.
     pub variant: bool,
 }
@@ -212,6 +216,23 @@ pub struct AttachmentView {
     /// The decoded bytes.
     #[serde(with = "serde_bytes_compat")]
     pub bytes: Vec<u8>,
+    /// What the content really is ("PDF", "OOXML (Office 2007+)", ...), decided by content.
+    pub detected: Option<String>,
+    /// Document metadata found inside (author, software, dates, GPS ...).
+    pub metadata: Vec<MetaView>,
+    /// Problems reading it, including a declared type that does not match the content.
+    pub metadata_problems: Vec<String>,
+}
+
+/// One metadata field of an attachment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaView {
+    /// "Author", "Last modified by", "GPS latitude" ...
+    pub label: String,
+    /// The value as the file gives it.
+    pub value: String,
+    /// Writing systems of a person's name ("Cyrillic"), when it is one.
+    pub scripts: Vec<String>,
 }
 
 /// A message as the reader shows it.
@@ -251,6 +272,48 @@ pub struct MessageView {
     pub locations: Vec<String>,
     /// Other messages with the same Message-ID and different bytes.
     pub variants: Vec<VariantView>,
+    /// One verdict per DKIM-Signature, top first.
+    pub dkim: Vec<DkimView>,
+    /// The ARC chain's verdict, when the message has ARC sets.
+    pub arc: Option<ArcView>,
+    /// Authentication-Results and Received-SPF as the receiving servers recorded them.
+    pub recorded_auth: Vec<HeaderView>,
+}
+
+/// One DKIM signature's verdict, verified offline against the local key store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DkimView {
+    /// `d=`.
+    pub domain: String,
+    /// `s=`.
+    pub selector: String,
+    /// `a=`.
+    pub algorithm: String,
+    /// RFC 8601 word: pass, fail, neutral, policy, permerror, temperror, none.
+    pub result: String,
+    /// One plain sentence of why.
+    pub reason: String,
+    /// Whether the body is unchanged since signing (known even without a key).
+    pub body_hash_ok: Option<bool>,
+    /// Where the key came from (the file or paste it was imported from).
+    pub key_source: Option<String>,
+    /// The header fields the signature covers, as listed in `h=`.
+    pub signed_headers: Vec<String>,
+    /// Header fields present but not covered: they could have been changed freely.
+    pub unsigned_present: Vec<String>,
+    /// Caveats, one sentence each (weak hash, l=, expired, short key...).
+    pub flags: Vec<String>,
+}
+
+/// The ARC chain's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArcView {
+    /// RFC 8601 word.
+    pub result: String,
+    /// One plain sentence of why.
+    pub reason: String,
+    /// Sealing domains, first hop first.
+    pub sealers: Vec<String>,
 }
 
 /// Another variant of the message in the reader.
@@ -308,19 +371,22 @@ pub enum WorkerInput {
     Files {
         /// Id of the first file; the rest follow in order.
         first: SourceId,
-        /// The files.
-        files: Vec<web_sys::File>,
+        /// The files, each with its path relative to what was dropped or picked.
+        files: Vec<(web_sys::File, String)>,
     },
 }
 
-/// Send files to the worker. `first` is the id of the first one.
-pub fn post_files(worker: &web_sys::Worker, first: SourceId, files: &[web_sys::File]) -> Result<(), JsValue> {
+/// Send files, each with its relative path, to the worker. `first` is the id of the first one.
+pub fn post_files(worker: &web_sys::Worker, first: SourceId, files: &[(web_sys::File, String)]) -> Result<(), JsValue> {
     let array = js_sys::Array::new();
-    for f in files {
+    let paths = js_sys::Array::new();
+    for (f, path) in files {
         array.push(f);
+        paths.push(&JsValue::from_str(path));
     }
     let msg = js_sys::Object::new();
     js_sys::Reflect::set(&msg, &"files".into(), &array)?;
+    js_sys::Reflect::set(&msg, &"paths".into(), &paths)?;
     js_sys::Reflect::set(&msg, &"first".into(), &JsValue::from(first))?;
     worker.post_message(&msg)
 }
@@ -343,11 +409,44 @@ pub fn decode_for_worker(data: &JsValue) -> Result<WorkerInput, String> {
         .and_then(|v| v.as_f64())
         .ok_or_else(|| "message has no first file id".to_string())?;
     let files: js_sys::Array = files.dyn_into().map_err(|_| "files is not an array".to_string())?;
-    let files = files.iter().filter_map(|f| f.dyn_into::<web_sys::File>().ok()).collect();
+    let paths: Option<js_sys::Array> =
+        js_sys::Reflect::get(data, &"paths".into()).ok().and_then(|p| p.dyn_into().ok());
+    let files = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let file = f.dyn_into::<web_sys::File>().ok()?;
+            let path = paths.as_ref().and_then(|p| p.get(i as u32).as_string()).unwrap_or_else(|| file.name());
+            Some((file, path))
+        })
+        .collect();
     Ok(WorkerInput::Files { first: first as SourceId, files })
 }
 
 // ---- conversions from core results (worker side only) ----
+
+impl From<leakloupe_core::auth::dkim::DkimReport> for DkimView {
+    fn from(r: leakloupe_core::auth::dkim::DkimReport) -> Self {
+        DkimView {
+            domain: r.domain,
+            selector: r.selector,
+            algorithm: r.algorithm,
+            result: r.result.label().to_string(),
+            reason: r.reason,
+            body_hash_ok: r.body_hash_ok,
+            key_source: r.key_source,
+            signed_headers: r.signed_headers,
+            unsigned_present: r.unsigned_present,
+            flags: r.flags.iter().map(|f| f.describe()).collect(),
+        }
+    }
+}
+
+impl From<leakloupe_core::auth::arc::ArcReport> for ArcView {
+    fn from(r: leakloupe_core::auth::arc::ArcReport) -> Self {
+        ArcView { result: r.result.label().to_string(), reason: r.reason, sealers: r.sealers }
+    }
+}
 
 impl From<leakloupe_core::diagnostic::Severity> for Severity {
     fn from(s: leakloupe_core::diagnostic::Severity) -> Self {
@@ -381,6 +480,8 @@ impl MessageRow {
             length: span.len,
             copies: 1,
             variant: false,
+            folder: None,
+            flags: Vec::new(),
             id,
             source,
             date: s.date.map(DateView::from),
@@ -431,17 +532,36 @@ impl MessageView {
             attachments: d
                 .attachments
                 .into_iter()
-                .map(|a| AttachmentView {
-                    bytes: attachment_bytes(a.index),
-                    filename: a.filename,
-                    content_type: a.content_type,
-                    size: a.size,
-                    sha256: a.sha256,
+                .map(|a| {
+                    let bytes = attachment_bytes(a.index);
+                    let meta = leakloupe_core::metadata::extract(&bytes, a.filename.as_deref(), Some(&a.content_type));
+                    let known = meta.kind != leakloupe_core::metadata::DocKind::Unknown;
+                    AttachmentView {
+                        bytes,
+                        filename: a.filename,
+                        content_type: a.content_type,
+                        size: a.size,
+                        sha256: a.sha256,
+                        detected: known.then(|| meta.kind.label().to_string()),
+                        metadata: meta
+                            .fields
+                            .into_iter()
+                            .map(|f| MetaView {
+                                label: f.label,
+                                value: f.value,
+                                scripts: f.scripts.iter().map(|s| s.name().to_string()).collect(),
+                            })
+                            .collect(),
+                        metadata_problems: meta.problems.into_iter().map(|p| p.text).collect(),
+                    }
                 })
                 .collect(),
             problems: d.summary.problems.iter().map(|p| p.text.clone()).collect(),
             locations: Vec::new(),
             variants: Vec::new(),
+            dkim: Vec::new(),
+            arc: None,
+            recorded_auth: Vec::new(),
         }
     }
 }
@@ -468,6 +588,8 @@ mod tests {
             length: 1234,
             copies: 1,
             variant: false,
+            folder: Some("INBOX".into()),
+            flags: vec!["seen".into()],
         }]);
         let bytes = postcard::to_allocvec(&ev).expect("encodes");
         let back: Event = postcard::from_bytes(&bytes).expect("decodes");
@@ -482,6 +604,9 @@ mod tests {
             size: 3,
             sha256: "00".into(),
             bytes: vec![0, 255, 7],
+            detected: None,
+            metadata: vec![MetaView { label: "Author".into(), value: "Роша".into(), scripts: vec!["Cyrillic".into()] }],
+            metadata_problems: vec![],
         };
         let bytes = postcard::to_allocvec(&a).expect("encodes");
         let back: AttachmentView = postcard::from_bytes(&bytes).expect("decodes");

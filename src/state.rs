@@ -334,6 +334,8 @@ mod tests {
             length: 0,
             copies: 1,
             variant: false,
+            folder: None,
+            flags: vec![],
         }
     }
 
@@ -395,6 +397,9 @@ mod tests {
             problems: vec![],
             locations: vec![],
             variants: vec![],
+            dkim: vec![],
+            arc: None,
+            recorded_auth: vec![],
         };
         s = reduce(s, w(Event::Opened(Box::new(view))));
         assert_eq!(s.reader, Reader::Loading(1));

@@ -14,8 +14,10 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+use leakloupe_core::auth::{self, KeyStore};
 use leakloupe_core::dedup::{self, DedupIndex, Seen};
 use leakloupe_core::diagnostic::Diagnostic;
+use leakloupe_core::ingest::maildir::{self, PathRole};
 use leakloupe_core::ingest::{self, IngestSink, Ingester, MessageSpan, Sniffed};
 use leakloupe_core::message::{self, MessageSummary};
 use wasm_bindgen::prelude::*;
@@ -27,6 +29,8 @@ use crate::protocol::{self, Event, MessageId, MessageRow, MessageView, Request, 
 
 /// Bytes read from a file per step. Large enough to be fast, small enough to stay responsive.
 const CHUNK: u64 = 4 * 1024 * 1024;
+/// Largest key-record file read (a zone of DKIM keys is kilobytes; anything far larger is not one).
+const MAX_KEY_FILE: u64 = 16 * 1024 * 1024;
 /// Bytes looked at to decide a file's format.
 const SNIFF: u64 = 64 * 1024;
 /// At most this many rows go to the UI in one message.
@@ -43,7 +47,12 @@ struct Stored {
 /// One file handed to the worker.
 struct Source {
     file: File,
+    /// Its path relative to what was dropped or picked ("leak/INBOX/cur/1:2,S"); the file name for a
+    /// file given on its own.
     name: String,
+    /// The mail folder and flags its place in a folder tree says it has.
+    folder: Option<String>,
+    flags: Vec<String>,
 }
 
 #[derive(Default)]
@@ -54,6 +63,7 @@ struct WorkerState {
     running: bool,
     cancel: bool,
     dedup: DedupIndex,
+    keys: KeyStore,
     bytes_total: u64,
     bytes_done: u64,
 }
@@ -85,18 +95,17 @@ pub fn run() {
     send(&Event::Ready);
 }
 
-fn accept_files(first: SourceId, files: Vec<File>) {
+fn accept_files(first: SourceId, files: Vec<(File, String)>) {
     let start = STATE.with(|st| {
         let mut st = st.borrow_mut();
-        for (i, file) in files.into_iter().enumerate() {
+        for (i, (file, name)) in files.into_iter().enumerate() {
             let id = first + i as SourceId;
-            let name = file.name();
             let size = file.size() as u64;
             // Ids are chosen by the UI, in order; a table with holes still answers by id.
             if st.sources.len() <= id as usize {
                 st.sources.resize_with(id as usize + 1, || None);
             }
-            st.sources[id as usize] = Some(Source { file, name: name.clone() });
+            st.sources[id as usize] = Some(Source { file, name: name.clone(), folder: None, flags: Vec::new() });
             st.queue.push_back(id);
             st.bytes_total += size;
             send(&Event::SourceQueued { source: id, name, size });
@@ -146,17 +155,27 @@ fn js_error_text(e: &JsValue) -> String {
 
 /// Read one stored message: its bytes, its detail, and its core summary.
 fn load(id: MessageId) -> Result<(MessageRow, String, Vec<u8>), String> {
-    let (file, name, span, source, copies) = STATE.with(|st| {
+    let (file, name, span, source, copies, folder, flags) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize).ok_or_else(|| format!("no message {id}"))?;
         let (source, span) = stored.locations.first().ok_or_else(|| format!("message {id} has no location"))?;
         let src = st.sources.get(*source as usize).and_then(Option::as_ref).ok_or_else(|| format!("no file for message {id}"))?;
-        Ok::<_, String>((src.file.clone(), src.name.clone(), span.clone(), *source, stored.locations.len()))
+        Ok::<_, String>((
+            src.file.clone(),
+            src.name.clone(),
+            span.clone(),
+            *source,
+            stored.locations.len(),
+            src.folder.clone(),
+            src.flags.clone(),
+        ))
     })?;
     let bytes = read_range(&file, span.offset, span.offset + span.len)?;
     let raw = ingest::message_bytes(&span, &bytes);
     let mut row = MessageRow::from_summary(id, source, &span, &message::summarize(&raw));
     row.copies = u32::try_from(copies).unwrap_or(u32::MAX);
+    row.folder = folder;
+    row.flags = flags;
     Ok((row, name, raw))
 }
 
@@ -198,15 +217,32 @@ fn open(id: MessageId) -> Result<MessageView, String> {
         })
         .collect();
     row.variant = !variants.is_empty();
+    // Signatures are judged at the message's own date (x= expiry), never at today's.
+    let at = row.date.as_ref().map(|d| d.utc_unix);
+    let (dkim, arc) = STATE.with(|st| {
+        let st = st.borrow();
+        (auth::dkim::verify_message(&raw, &st.keys, at), auth::arc::validate_chain(&raw, &st.keys))
+    });
+    let recorded_auth = detail
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("Authentication-Results") || h.name.eq_ignore_ascii_case("Received-SPF"))
+        .map(|h| protocol::HeaderView { name: h.name.clone(), raw: h.raw.clone(), decoded: h.decoded.clone() })
+        .collect();
     let mut view = MessageView::from_detail(row, name, detail, |i| message::attachment_bytes(&raw, i).unwrap_or_default());
     view.locations = locations.iter().map(|(s, span)| location_text(*s, span)).collect();
     view.variants = variants;
+    view.dkim = dkim.into_iter().map(Into::into).collect();
+    view.arc = (arc.instances > 0).then(|| arc.into());
+    view.recorded_auth = recorded_auth;
     Ok(view)
 }
 
 /// Collects what the core finds in one file and forwards it in batches.
 struct Forwarder {
     source: SourceId,
+    folder: Option<String>,
+    flags: Vec<String>,
     rows: Vec<MessageRow>,
     copies: Vec<MessageId>,
     variants: Vec<MessageId>,
@@ -221,6 +257,8 @@ impl Forwarder {
     fn new(source: SourceId) -> Self {
         Forwarder {
             source,
+            folder: None,
+            flags: Vec::new(),
             rows: Vec::new(),
             copies: Vec::new(),
             variants: Vec::new(),
@@ -230,6 +268,13 @@ impl Forwarder {
             dropped: 0,
             fatal: false,
         }
+    }
+
+    fn row(&self, id: MessageId, span: &MessageSpan, summary: &MessageSummary) -> MessageRow {
+        let mut row = MessageRow::from_summary(id, self.source, span, summary);
+        row.folder = self.folder.clone();
+        row.flags = self.flags.clone();
+        row
     }
 
     fn flush(&mut self) {
@@ -285,11 +330,14 @@ impl IngestSink for Forwarder {
                 if of.len() == 1 {
                     self.variants.extend(of);
                 }
-                let mut row = MessageRow::from_summary(id, source, &span, &summary);
+                let mut row = self.row(id, &span, &summary);
                 row.variant = true;
                 self.rows.push(row);
             }
-            Seen::New => self.rows.push(MessageRow::from_summary(id, source, &span, &summary)),
+            Seen::New => {
+                let row = self.row(id, &span, &summary);
+                self.rows.push(row);
+            }
         }
         if self.rows.len() >= ROW_BATCH {
             self.flush();
@@ -353,6 +401,24 @@ async fn ingest_source(source: SourceId) {
     };
     let size = file.size() as u64;
     let mut fw = Forwarder::new(source);
+    match maildir::classify(&name) {
+        PathRole::Skip(why) => {
+            send(&Event::SourceDetected { source, format: "skipped".into() });
+            send(&Event::Problem { source, severity: protocol::Severity::Info, text: format!("skipped: {why}") });
+            finish_source(&mut fw, &file, size, true);
+            return;
+        }
+        PathRole::Message { folder, flags } => {
+            fw.folder = folder.clone();
+            fw.flags = flags.clone();
+            STATE.with(|st| {
+                if let Some(Some(s)) = st.borrow_mut().sources.get_mut(source as usize) {
+                    s.folder = folder;
+                    s.flags = flags;
+                }
+            });
+        }
+    }
 
     let head = match read_range(&file, 0, size.min(SNIFF)) {
         Ok(h) => h,
@@ -372,6 +438,12 @@ async fn ingest_source(source: SourceId) {
                 severity: protocol::Severity::Warning,
                 text: "empty file: it holds no messages".into(),
             });
+            finish_source(&mut fw, &file, size, true);
+            return;
+        }
+        Sniffed::KeyRecords => {
+            send(&Event::SourceDetected { source, format: "dkim keys".into() });
+            import_keys(&mut fw, &file, &name, size);
             finish_source(&mut fw, &file, size, true);
             return;
         }
@@ -440,6 +512,46 @@ async fn ingest_source(source: SourceId) {
         cancelled,
     });
     progress(None);
+}
+
+/// Import a file of DNS TXT records into the offline key store; the ingest log says how many keys
+/// came in and which lines could not be read.
+fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
+    if size > MAX_KEY_FILE {
+        fw.fatal = true;
+        send(&Event::Problem {
+            source: fw.source,
+            severity: protocol::Severity::Error,
+            text: format!("dkim keys: the file is {}; a key file larger than 16 MB is not read", crate::format::bytes(size)),
+        });
+        return;
+    }
+    let text = match read_range(file, 0, size) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(text) => {
+            fw.fatal = true;
+            send(&Event::Problem { source: fw.source, severity: protocol::Severity::Error, text });
+            return;
+        }
+    };
+    let (problems, before, after) = STATE.with(|st| {
+        let mut st = st.borrow_mut();
+        let before = st.keys.len();
+        let problems = st.keys.add_records(&text, name);
+        (problems, before, st.keys.len())
+    });
+    for p in &problems {
+        fw.problem(p);
+    }
+    let added = after.saturating_sub(before) as u64;
+    send(&Event::Problem {
+        source: fw.source,
+        severity: protocol::Severity::Info,
+        text: format!(
+            "imported {} into the offline key store; messages opened from now on are verified with them",
+            crate::format::plural(added, "DNS record", "DNS records")
+        ),
+    });
 }
 
 fn hex(bytes: &[u8]) -> String {

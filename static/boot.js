@@ -30,6 +30,51 @@
     return new Worker("worker-boot.js", { name: "leakloupe-worker" });
   };
 
+  // Called from Rust (src/components/app.rs) during a drop event: resolves to [[File, path], ...] for
+  // everything dropped, walking dropped folders (Maildir, MH, exports) recursively. Directory entries
+  // must be taken while the event is being dispatched, so this runs synchronously up to the first await.
+  window.leakloupeCollectDrop = function (dataTransfer) {
+    var roots = [];
+    var loose = [];
+    var items = dataTransfer && dataTransfer.items;
+    if (items && items.length && typeof items[0].webkitGetAsEntry === "function") {
+      for (var i = 0; i < items.length; i++) {
+        var entry = items[i].kind === "file" ? items[i].webkitGetAsEntry() : null;
+        if (entry) roots.push(entry);
+        else if (items[i].kind === "file") { var f = items[i].getAsFile(); if (f) loose.push([f, f.name]); }
+      }
+    } else if (dataTransfer && dataTransfer.files) {
+      for (var j = 0; j < dataTransfer.files.length; j++) loose.push([dataTransfer.files[j], dataTransfer.files[j].name]);
+    }
+    function fileOf(entry) {
+      return new Promise(function (resolve) {
+        entry.file(function (f) { resolve([[f, entry.fullPath.replace(/^\//, "")]]); }, function () { resolve([]); });
+      });
+    }
+    function readAll(reader) {
+      // readEntries returns at most ~100 entries per call: keep asking until it returns none.
+      return new Promise(function (resolve) {
+        var all = [];
+        (function next() {
+          reader.readEntries(function (batch) {
+            if (!batch.length) return resolve(all);
+            all = all.concat(Array.prototype.slice.call(batch));
+            next();
+          }, function () { resolve(all); });
+        })();
+      });
+    }
+    function walk(entry) {
+      if (entry.isFile) return fileOf(entry);
+      if (!entry.isDirectory) return Promise.resolve([]);
+      return readAll(entry.createReader()).then(function (children) {
+        children.sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
+        return Promise.all(children.map(walk)).then(function (lists) { return [].concat.apply([], lists); });
+      });
+    }
+    return Promise.all(roots.map(walk)).then(function (lists) { return loose.concat([].concat.apply([], lists)); });
+  };
+
   function fail(err) {
     var el = document.getElementById("boot-message");
     if (el) {

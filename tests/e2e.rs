@@ -81,3 +81,21 @@ async fn file_url_drop_mixed_files() {
     let inp = Arc::new(inputs::load());
     with_browser("file_url_drop", Some(dist), Expect::Clean, |ctx| scenarios::drop_files(ctx, Target::FileUrl, inp)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_dkim_key_import_and_tamper() {
+    let dist = require_dist();
+    with_browser("served_dkim", Some(dist), Expect::Clean, |ctx| scenarios::dkim_keys(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_url_dkim_key_import_and_tamper() {
+    let dist = require_dist();
+    with_browser("file_url_dkim", Some(dist), Expect::Clean, |ctx| scenarios::dkim_keys(ctx, Target::FileUrl)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_pick_maildir_folder() {
+    let dist = require_dist();
+    with_browser("served_maildir", Some(dist), Expect::Clean, |ctx| scenarios::pick_folder(ctx, Target::Served)).await;
+}

@@ -16,10 +16,41 @@ use crate::components::toolbar::Toolbar;
 use crate::protocol::{MessageId, Request};
 use crate::state::{Action, State};
 
-/// Files from a `FileList` (picker or drop), in order.
-pub fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
+/// Files from a `FileList` (picker), in order, each with its path: `webkitRelativePath` when a
+/// folder was picked, else its name.
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<(File, String)> {
     let Some(list) = list else { return Vec::new() };
-    (0..list.length()).filter_map(|i| list.get(i)).collect()
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|f| {
+            let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into()).ok().and_then(|v| v.as_string());
+            let path = rel.filter(|p| !p.is_empty()).unwrap_or_else(|| f.name());
+            (f, path)
+        })
+        .collect()
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// static/boot.js: everything dropped, folders walked, as `[[File, path], ...]`.
+    #[wasm_bindgen(js_name = leakloupeCollectDrop)]
+    fn collect_drop(data_transfer: &web_sys::DataTransfer) -> js_sys::Promise;
+}
+
+/// Everything a drop holds, folders included.
+async fn dropped_files(dt: web_sys::DataTransfer) -> Vec<(File, String)> {
+    let Ok(list) = wasm_bindgen_futures::JsFuture::from(collect_drop(&dt)).await else {
+        return files_of(dt.files());
+    };
+    js_sys::Array::from(&list)
+        .iter()
+        .filter_map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            let file = pair.get(0).dyn_into::<File>().ok()?;
+            let path = pair.get(1).as_string().unwrap_or_else(|| file.name());
+            Some((file, path))
+        })
+        .collect()
 }
 
 /// The app.
@@ -47,7 +78,7 @@ pub fn app() -> Html {
     let on_files = {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
-        Callback::from(move |files: Vec<File>| {
+        Callback::from(move |files: Vec<(File, String)>| {
             if files.is_empty() {
                 return;
             }
@@ -98,9 +129,11 @@ pub fn app() -> Html {
             let drop = EventListener::new_with_options(&window, "drop", opts, move |e| {
                 e.prevent_default();
                 d3.set(false);
-                if let Some(de) = e.dyn_ref::<DragEvent>() {
-                    let files = files_of(de.data_transfer().and_then(|dt| dt.files()));
-                    on_files.emit(files);
+                if let Some(dt) = e.dyn_ref::<DragEvent>().and_then(|de| de.data_transfer()) {
+                    let on_files = on_files.clone();
+                    // Folder entries are taken now, during the event; reading them is asynchronous.
+                    let pending = dropped_files(dt);
+                    wasm_bindgen_futures::spawn_local(async move { on_files.emit(pending.await) });
                 }
             });
             move || drop_all((over, leave, drop))

@@ -98,7 +98,8 @@ fn download(name: &str, text: &str, mime: &str) {
 pub fn ingest_log(p: &IngestLogProps) -> Html {
     let open = use_state(|| true);
     let errors = p.files.iter().filter(|f| f.status == FileStatus::Error).count();
-    let problems: usize = p.files.iter().map(|f| f.problems.len()).sum();
+    let problems: usize =
+        p.files.iter().map(|f| f.problems.iter().filter(|pr| pr.severity != crate::protocol::Severity::Info).count()).sum();
     let toggle = {
         let open = open.clone();
         Callback::from(move |_| open.set(!*open))
@@ -131,7 +132,13 @@ pub fn ingest_log(p: &IngestLogProps) -> Html {
                         <li class={classes!("log-file", status)} data-testid="ingest-file" data-status={status}
                             data-name={f.name.clone()} data-format={format.clone()}>
                             <div class="log-line">
-                                <span class={classes!("badge", status)}>{ match f.status { FileStatus::Reading => "reading", FileStatus::Ok => "loaded", FileStatus::Error => "rejected" } }</span>
+                                <span class={classes!("badge", status)}>{ match f.status {
+                                    FileStatus::Reading => "reading",
+                                    FileStatus::Ok if f.format.as_deref() == Some("skipped") => "skipped",
+                                    FileStatus::Ok if f.format.as_deref() == Some("dkim keys") => "keys",
+                                    FileStatus::Ok => "loaded",
+                                    FileStatus::Error => "rejected",
+                                } }</span>
                                 <span class="log-name" title={f.name.clone()}>{ f.name.clone() }</span>
                                 <span class="log-format">{ format }</span>
                                 <span class="log-size">{ format::bytes(f.size) }</span>

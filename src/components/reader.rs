@@ -10,7 +10,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::{BodyKind, MessageView};
+use crate::protocol::{BodyKind, DkimView, MessageView};
 use crate::state::Reader;
 
 /// Reader properties.
@@ -93,6 +93,40 @@ fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
     }
 }
 
+/// One DKIM verdict: the RFC 8601 word, the sentence, and what the signature does not cover.
+fn dkim_item(d: &DkimView) -> Html {
+    let body = match d.body_hash_ok {
+        Some(true) => "body unchanged since signing",
+        Some(false) => "body changed since signing",
+        None => "body hash not computable",
+    };
+    // Signature and trace fields are added after signing by design; listing them is noise.
+    let unsigned: Vec<&str> = d
+        .unsigned_present
+        .iter()
+        .filter(|n| {
+            let n = n.to_ascii_lowercase();
+            !(n == "dkim-signature" || n.starts_with("arc-") || n == "received" || n == "return-path" || n == "authentication-results")
+        })
+        .map(String::as_str)
+        .collect();
+    html! {
+        <li class={classes!("dkim", d.result.clone())} data-testid="dkim-result" data-domain={d.domain.clone()}
+            data-selector={d.selector.clone()} data-result={d.result.clone()}>
+            <span class={classes!("verdict", d.result.clone())}>{ d.result.clone() }</span>
+            <span class="dkim-who">{ format!("d={} s={} a={}", d.domain, d.selector, d.algorithm) }</span>
+            <div class="dkim-reason">{ d.reason.clone() }</div>
+            <div class="dkim-facts">
+                { format!("{body}; key: {}", d.key_source.clone().unwrap_or_else(|| "not in the key store".into())) }
+            </div>
+            if !unsigned.is_empty() {
+                <div class="dkim-facts">{ format!("Not covered by the signature (could have been altered): {}", unsigned.join(", ")) }</div>
+            }
+            { for d.flags.iter().map(|f| html! { <div class="dkim-flag">{ f.clone() }</div> }) }
+        </li>
+    }
+}
+
 #[component(MessageReader)]
 fn message_reader(p: &MessageReaderProps) -> Html {
     let v = &p.view;
@@ -127,6 +161,13 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     if let Some(raw) = &v.date_raw { <span class="raw-date" title="The Date header as written">{ format!(" — “{raw}”") }</span> }
                 </dd>
                 { field("Message-ID", v.message_id.as_deref().unwrap_or(""), None) }
+                if let Some(folder) = &v.row.folder {
+                    <dt>{ "Folder" }</dt>
+                    <dd data-testid="reader-folder">
+                        { folder.clone() }
+                        if !v.row.flags.is_empty() { <span class="muted">{ format!(" · flags: {}", v.row.flags.join(", ")) }</span> }
+                    </dd>
+                }
                 <dt>{ if v.locations.len() > 1 { "Found in" } else { "Source" } }</dt>
                 <dd data-testid="reader-locations">
                     if v.locations.len() > 1 {
@@ -165,6 +206,29 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     { for v.problems.iter().map(|t| html! { <li>{ t.clone() }</li> }) }
                 </ul>
             }
+            <section class="auth" aria-label="Authenticity">
+                <h3>{ "Authenticity" }</h3>
+                if v.dkim.is_empty() {
+                    <p class="muted" data-testid="dkim-none">{ "No DKIM signature: this message's origin cannot be checked cryptographically." }</p>
+                } else {
+                    <ul class="dkim-list">{ for v.dkim.iter().map(dkim_item) }</ul>
+                    if v.dkim.iter().any(|d| d.key_source.is_none()) {
+                        <p class="muted">{ "Keys are never looked up in DNS (that would tell the world what you are checking). Drop a text file of the signers' DNS TXT records — e.g. sel._domainkey.example.com. IN TXT \"v=DKIM1; k=rsa; p=…\" — to verify signatures offline." }</p>
+                    }
+                }
+                if let Some(arc) = &v.arc {
+                    <p data-testid="arc-result" data-result={arc.result.clone()}>
+                        <span class={classes!("verdict", arc.result.clone())}>{ format!("ARC {}", arc.result) }</span>
+                        { format!(" {} (sealed by {})", arc.reason, arc.sealers.join(" → ")) }
+                    </p>
+                }
+                if !v.recorded_auth.is_empty() {
+                    <details class="recorded-auth">
+                        <summary>{ format!("What receiving servers recorded ({})", v.recorded_auth.len()) }</summary>
+                        <pre>{ v.recorded_auth.iter().map(|h| format!("{}: {}\n", h.name, h.raw)).collect::<String>() }</pre>
+                    </details>
+                }
+            </section>
             <div class="raw-toggle">
                 <button class="link" data-testid="raw-headers-toggle" aria-expanded={p.show_raw.to_string()} onclick={on_toggle}>
                     { if p.show_raw { "Hide raw headers".to_string() } else { format!("Show all {} raw headers", v.headers.len()) } }
@@ -185,6 +249,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                             let name = a.filename.clone().unwrap_or_else(|| format!("attachment-{}", i + 1));
                             let url = urls.0.get(i).cloned().flatten();
                             html! {
+                                <>
                                 <tr data-testid="attachment">
                                     <td data-testid="attachment-name">{ a.filename.clone().unwrap_or_else(|| "(no name)".into()) }</td>
                                     <td data-testid="attachment-type">{ a.content_type.clone() }</td>
@@ -196,6 +261,28 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                                         }
                                     </td>
                                 </tr>
+                                if !a.metadata.is_empty() || !a.metadata_problems.is_empty() {
+                                    <tr class="meta-row">
+                                        <td colspan="5">
+                                            <details data-testid="attachment-metadata">
+                                                <summary>{ format!("{} · {}", a.detected.clone().unwrap_or_else(|| "document".into()),
+                                                    format::plural(a.metadata.len() as u64, "metadata field", "metadata fields")) }</summary>
+                                                <dl class="meta">
+                                                { for a.metadata.iter().map(|m| html! {
+                                                    <>
+                                                        <dt>{ m.label.clone() }</dt>
+                                                        <dd data-label={m.label.clone()}>{ m.value.clone() }
+                                                            if !m.scripts.is_empty() { <span class="script">{ format!(" ({})", m.scripts.join(", ")) }</span> }
+                                                        </dd>
+                                                    </>
+                                                }) }
+                                                </dl>
+                                                { for a.metadata_problems.iter().map(|t| html! { <p class="meta-problem">{ t.clone() }</p> }) }
+                                            </details>
+                                        </td>
+                                    </tr>
+                                }
+                                </>
                             }
                         }) }
                         </tbody>

@@ -28,8 +28,8 @@ pub struct ToolbarProps {
     pub copies: u64,
     /// The worker's wasm memory in bytes.
     pub worker_memory: u64,
-    /// Called with picked files.
-    pub on_files: Callback<Vec<web_sys::File>>,
+    /// Called with picked files and their paths.
+    pub on_files: Callback<Vec<(web_sys::File, String)>>,
     /// Stop reading.
     pub on_cancel: Callback<()>,
 }
@@ -57,6 +57,16 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             on_files.emit(files);
         })
     };
+    // `webkitdirectory` is not in Yew's typed attributes: set it once the input exists.
+    let folder_input = use_node_ref();
+    {
+        let folder_input = folder_input.clone();
+        use_effect_with((), move |_| {
+            if let Some(input) = folder_input.cast::<web_sys::Element>() {
+                let _ = input.set_attribute("webkitdirectory", "");
+            }
+        });
+    }
     let status = match p.phase {
         Phase::Idle => "No files yet".to_string(),
         Phase::Working => {
@@ -83,7 +93,12 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             <label class="button primary">
                 { "Open files…" }
                 <input type="file" multiple=true class="visually-hidden" data-testid="file-input"
-                    accept=".eml,.mbox,.mbx,.txt,message/rfc822,application/mbox,*/*" onchange={on_change} />
+                    accept=".eml,.mbox,.mbx,.txt,message/rfc822,application/mbox,*/*" onchange={on_change.clone()} />
+            </label>
+            <label class="button" title="Pick a folder: a Maildir, an MH folder, or a folder of .eml files">
+                { "Open folder…" }
+                <input type="file" multiple=true class="visually-hidden" data-testid="folder-input"
+                    ref={folder_input.clone()} onchange={on_change.clone()} />
             </label>
             <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite"
                 data-bytes-done={p.bytes_done.to_string()} data-worker-memory={p.worker_memory.to_string()}

@@ -22,3 +22,4 @@ pub mod dedup;
 pub mod diagnostic;
 pub mod ingest;
 pub mod message;
+pub mod metadata;

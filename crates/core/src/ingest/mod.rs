@@ -17,6 +17,7 @@
 //! ```
 
 pub(crate) mod emlx;
+pub mod maildir;
 pub(crate) mod mbox;
 pub mod msg;
 pub(crate) mod sniff;
@@ -342,6 +343,11 @@ pub fn ingest_all(bytes: &[u8], name: &str) -> IngestResult {
         Sniffed::Rejected { reason } => result
             .diagnostics
             .push(Diagnostic::error(DiagnosticKind::NotMail, reason)),
+        // Keys are not messages: the caller imports them into its key store.
+        Sniffed::KeyRecords => result.diagnostics.push(Diagnostic::info(
+            DiagnosticKind::Other,
+            "DKIM key records, not mail: import them into the key store (auth::KeyStore::add_records)",
+        )),
         Sniffed::Mail(format) => {
             let mut ingester = Ingester::new(format);
             ingester.push(bytes, &mut result);

@@ -19,6 +19,9 @@ pub enum Sniffed {
     Mail(SourceFormat),
     /// Zero bytes, or only whitespace.
     Empty,
+    /// A text file of DNS TXT records holding DKIM keys (zone-file lines, `dig` answers or
+    /// `name value` lines), for the offline key store (`crate::auth::KeyStore::add_records`).
+    KeyRecords,
     /// Not mail, or a format not supported yet.
     Rejected {
         /// Complete human sentence saying why, e.g. "not an email: this is a PNG image".
@@ -74,6 +77,20 @@ const MAGICS: &[(&[u8], &str)] = &[
     (b"BM", "not an email: this is a BMP image"),
 ];
 
+/// DKIM key records: text naming a `_domainkey` owner and a DKIM key tag, without a header block.
+fn looks_like_key_records(body: &[u8]) -> bool {
+    let head = body.get(..body.len().min(64 * 1024)).unwrap_or(body);
+    // A chunk boundary (or a stray byte) may break UTF-8: judge the valid prefix.
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+    };
+    let lower = text.to_ascii_lowercase();
+    lower.contains("._domainkey")
+        && (lower.contains("v=dkim1") || lower.contains("p=") || lower.contains("nxdomain"))
+        && !looks_like_header_block(body)
+}
+
 /// Decide from the first bytes of a source (up to 64 KiB, may be shorter) and its file name.
 ///
 /// Rejections by magic number carry specific reasons; a source starting (after an optional BOM and blank
@@ -112,6 +129,9 @@ pub fn sniff(head: &[u8], name: &str) -> Sniffed {
     }
     if body.starts_with(b"From ") {
         return Sniffed::Mail(SourceFormat::Mbox);
+    }
+    if looks_like_key_records(body) {
+        return Sniffed::KeyRecords;
     }
     if looks_like_header_block(body) {
         return Sniffed::Mail(SourceFormat::Eml);
@@ -294,6 +314,22 @@ fn has_postmark_after_blank(s: &[u8]) -> bool {
         prev_blank = line.iter().all(|b| matches!(b, b' ' | b'\t'));
     }
     false
+}
+
+#[cfg(test)]
+mod key_record_tests {
+    use super::*;
+
+    #[test]
+    fn dkim_key_files_are_recognised() {
+        let zone = b"brisbane._domainkey.football.example.com. IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n";
+        assert_eq!(sniff(zone, "keys.txt"), Sniffed::KeyRecords);
+        let plain = b"selector1._domainkey.example.com v=DKIM1; k=rsa; p=MIGf\n";
+        assert_eq!(sniff(plain, "keys"), Sniffed::KeyRecords);
+        assert!(matches!(sniff(b"just some notes about _domainkey\n", "n.txt"), Sniffed::Rejected { .. }));
+        let mail = b"From: a@b\nSubject: our p=1 plan for x._domainkey\nDate: Mon, 1 Jan 2001 00:00:00 +0000\n\nbody\n";
+        assert_eq!(sniff(mail, "m.eml"), Sniffed::Mail(SourceFormat::Eml));
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@
 //! assert!(err.contains("not an OLE compound file"), "{err}");
 //! ```
 
-mod cfb;
+pub(crate) mod cfb;
 pub(crate) mod rtf;
 
 use std::collections::HashMap;
