@@ -278,6 +278,64 @@ pub struct MessageView {
     pub arc: Option<ArcView>,
     /// Authentication-Results and Received-SPF as the receiving servers recorded them.
     pub recorded_auth: Vec<HeaderView>,
+    /// The message's exact bytes as text (invalid UTF-8 shown as U+FFFD), at most [`RAW_LIMIT`].
+    pub raw: String,
+    /// Whether `raw` was cut at [`RAW_LIMIT`].
+    pub raw_truncated: bool,
+    /// Byte offset of the message in its file (the raw view numbers lines from here).
+    pub source_offset: u64,
+    /// Whether mboxrd `>From ` lines were unquoted (then offsets after such lines shift by one byte).
+    pub unquoted: bool,
+    /// The MIME structure, depth first.
+    pub mime: Vec<MimeView>,
+}
+
+/// Largest raw source sent to the reader.
+pub const RAW_LIMIT: usize = 2 * 1024 * 1024;
+
+/// One MIME part for the structure view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MimeView {
+    /// Nesting depth.
+    pub depth: u32,
+    /// Part number ("1.2").
+    pub number: String,
+    /// Declared type.
+    pub content_type: String,
+    /// Declared charset.
+    pub charset: Option<String>,
+    /// Transfer encoding.
+    pub encoding: String,
+    /// Disposition.
+    pub disposition: Option<String>,
+    /// File name.
+    pub filename: Option<String>,
+    /// Offset of the part within the message.
+    pub offset: u64,
+    /// Raw (encoded) size.
+    pub raw_size: u64,
+    /// Decoded size.
+    pub decoded_size: u64,
+    /// SHA-256 of the decoded body.
+    pub sha256: String,
+}
+
+impl From<leakloupe_core::message::MimePart> for MimeView {
+    fn from(p: leakloupe_core::message::MimePart) -> Self {
+        MimeView {
+            depth: p.depth,
+            number: p.number,
+            content_type: p.content_type,
+            charset: p.charset,
+            encoding: p.encoding,
+            disposition: p.disposition,
+            filename: p.filename,
+            offset: p.offset,
+            raw_size: p.raw_size,
+            decoded_size: p.decoded_size,
+            sha256: p.sha256,
+        }
+    }
 }
 
 /// One DKIM signature's verdict, verified offline against the local key store.
@@ -562,6 +620,11 @@ impl MessageView {
             dkim: Vec::new(),
             arc: None,
             recorded_auth: Vec::new(),
+            raw: String::new(),
+            raw_truncated: false,
+            source_offset: 0,
+            unquoted: false,
+            mime: Vec::new(),
         }
     }
 }

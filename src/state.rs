@@ -400,6 +400,11 @@ mod tests {
             dkim: vec![],
             arc: None,
             recorded_auth: vec![],
+            raw: String::new(),
+            raw_truncated: false,
+            source_offset: 0,
+            unquoted: false,
+            mime: vec![],
         };
         s = reduce(s, w(Event::Opened(Box::new(view))));
         assert_eq!(s.reader, Reader::Loading(1));

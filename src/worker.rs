@@ -235,6 +235,13 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     view.dkim = dkim.into_iter().map(Into::into).collect();
     view.arc = (arc.instances > 0).then(|| arc.into());
     view.recorded_auth = recorded_auth;
+    view.mime = message::mime_tree(&raw).into_iter().map(Into::into).collect();
+    view.raw_truncated = raw.len() > protocol::RAW_LIMIT;
+    view.raw = String::from_utf8_lossy(&raw[..raw.len().min(protocol::RAW_LIMIT)]).into_owned();
+    if let Some((_, span)) = locations.first() {
+        view.source_offset = span.offset;
+        view.unquoted = span.mboxrd_unquote;
+    }
     Ok(view)
 }
 
@@ -445,6 +452,18 @@ async fn ingest_source(source: SourceId) {
             send(&Event::SourceDetected { source, format: "dkim keys".into() });
             import_keys(&mut fw, &file, &name, size);
             finish_source(&mut fw, &file, size, true);
+            return;
+        }
+        Sniffed::Container(kind) => {
+            // Archives are opened by `ingest_container` (below) once wired; until then, say so.
+            send(&Event::SourceDetected { source, format: "rejected".into() });
+            send(&Event::Problem {
+                source,
+                severity: protocol::Severity::Error,
+                text: format!("a {kind:?} archive: archives are not opened yet"),
+            });
+            fw.fatal = true;
+            finish_source(&mut fw, &file, size, false);
             return;
         }
         Sniffed::Rejected { reason } => {

@@ -127,10 +127,76 @@ fn dkim_item(d: &DkimView) -> Html {
     }
 }
 
+/// The reader's three views of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Message,
+    Raw,
+    Mime,
+}
+
+impl Tab {
+    fn testid(self) -> &'static str {
+        match self {
+            Tab::Message => "reader-tab-message",
+            Tab::Raw => "reader-tab-raw",
+            Tab::Mime => "reader-tab-mime",
+        }
+    }
+}
+
+/// The exact bytes, one line per row, each numbered with its byte offset in the source file; folded
+/// header lines keep their leading white space, and line ends are shown (CRLF as ␍␊).
+fn raw_view(v: &MessageView) -> Html {
+    let mut offset = v.source_offset;
+    let mut rows = Vec::new();
+    for line in v.raw.split_inclusive('\n').take(50_000) {
+        let shown = line.replace("\r\n", "␍␊").replace('\n', "␊").replace('\r', "␍");
+        rows.push(html! { <div class="raw-line"><span class="raw-off">{ offset }</span><span class="raw-text">{ shown }</span></div> });
+        offset += line.len() as u64;
+    }
+    html! {
+        <div class="raw-source" data-testid="raw-source">
+            <p class="muted">
+                { format!("The message's exact bytes, {} from byte {} of its file. Each line starts with its byte offset in the file.", format::bytes(v.row.length), v.source_offset) }
+                if v.unquoted { { " mboxrd “>From ” lines are shown unquoted, so offsets after them run one byte short per line." } }
+                if v.raw_truncated { { format!(" Only the first {} are shown.", format::bytes(crate::protocol::RAW_LIMIT as u64)) } }
+            </p>
+            <div class="raw-lines">{ for rows }</div>
+        </div>
+    }
+}
+
+/// The MIME tree: each part's type, encoding, disposition, sizes and decoded SHA-256.
+fn mime_view(v: &MessageView) -> Html {
+    if v.mime.is_empty() {
+        return html! { <p class="muted" data-testid="mime-tree">{ "No MIME structure (an Outlook .msg file, or a message that could not be parsed)." }</p> };
+    }
+    html! {
+        <table class="mime-tree" data-testid="mime-tree">
+            <thead><tr><th>{ "Part" }</th><th>{ "Type" }</th><th>{ "Encoding" }</th><th>{ "Disposition / name" }</th><th>{ "At byte" }</th><th>{ "Size" }</th><th>{ "SHA-256 (decoded)" }</th></tr></thead>
+            <tbody>
+            { for v.mime.iter().map(|m| html! {
+                <tr data-testid="mime-part">
+                    <td class={format!("depth-{}", m.depth.min(8))}>{ if m.number.is_empty() { "message".to_string() } else { m.number.clone() } }</td>
+                    <td>{ m.content_type.clone() }{ m.charset.as_ref().map(|c| format!("; charset={c}")).unwrap_or_default() }</td>
+                    <td>{ m.encoding.clone() }</td>
+                    <td>{ [m.disposition.clone(), m.filename.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ") }</td>
+                    <td>{ m.offset }</td>
+                    <td title={format!("{} bytes encoded", m.raw_size)}>{ if m.sha256.is_empty() { format::bytes(m.raw_size) } else { format::bytes(m.decoded_size) } }</td>
+                    <td class="hash">{ m.sha256.clone() }</td>
+                </tr>
+            }) }
+            </tbody>
+        </table>
+    }
+}
+
 #[component(MessageReader)]
 fn message_reader(p: &MessageReaderProps) -> Html {
     let v = &p.view;
     let urls = use_memo(v.clone(), |v| BlobUrls::new(v));
+    let tab = use_state(|| Tab::Message);
     let on_toggle = {
         let cb = p.on_toggle_raw.clone();
         Callback::from(move |_| cb.emit(()))
@@ -149,6 +215,18 @@ fn message_reader(p: &MessageReaderProps) -> Html {
     html! {
         <article class="reader">
             <h2 data-testid="reader-subject">{ subject }</h2>
+            <div class="tabs" role="tablist">
+                { for [(Tab::Message, "Message"), (Tab::Raw, "Raw source"), (Tab::Mime, "MIME structure")].into_iter().map(|(t, label)| {
+                    let set = { let tab = tab.clone(); Callback::from(move |_| tab.set(t)) };
+                    html! {
+                        <button role="tab" class={classes!("tab", (*tab == t).then_some("active"))} aria-selected={(*tab == t).to_string()}
+                            data-testid={t.testid()} onclick={set}>{ label }</button>
+                    }
+                }) }
+            </div>
+            if *tab == Tab::Raw { { raw_view(v) } }
+            if *tab == Tab::Mime { { mime_view(v) } }
+            if *tab == Tab::Message {
             <dl class="headers">
                 <dt>{ "From" }</dt><dd data-testid="reader-from">{ v.row.from.clone() }</dd>
                 { field("To", &v.row.to, Some("reader-to")) }
@@ -291,6 +369,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
             }
             if let Some(note) = body_note { <p class="body-note">{ note }</p> }
             <pre class="body" data-testid="reader-body">{ v.body.clone() }</pre>
+            }
         </article>
     }
 }

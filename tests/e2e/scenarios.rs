@@ -297,6 +297,27 @@ pub async fn pick_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
     assert_eq!(saved.file_name().unwrap().to_string_lossy(), download, "saved file name vs download attribute");
 
     check_raw_headers(&ctx, a.raw_needles).await;
+
+    // The MIME structure lists the attachment's part with the same decoded SHA-256; the raw source
+    // shows the exact header lines with their byte offsets.
+    ctx.find("[data-testid=reader-tab-mime]").await.click().await.expect("click the MIME tab");
+    let parts = ctx
+        .wait_js(
+            "mime-part rows",
+            UI_TIMEOUT,
+            "const r = Array.from(document.querySelectorAll('[data-testid=mime-part]')); return r.length ? r.map(e => e.textContent) : null;",
+        )
+        .await;
+    assert!(parts.to_string().contains(&want_sha), "no MIME part carries the attachment's SHA-256 {want_sha}: {parts}");
+    ctx.find("[data-testid=reader-tab-raw]").await.click().await.expect("click the raw tab");
+    let raw = ctx
+        .wait_js("raw-source", UI_TIMEOUT, "const r = document.querySelector('[data-testid=raw-source]'); return r ? r.textContent : null;")
+        .await;
+    for needle in a.raw_needles {
+        assert!(s(&raw).contains(needle), "raw source lacks {needle:?}");
+    }
+    ctx.save_screenshot(&target.shot("raw-source.png")).await;
+    ctx.find("[data-testid=reader-tab-message]").await.click().await.expect("back to the message tab");
     finish_target_checks(&ctx, target).await;
 }
 

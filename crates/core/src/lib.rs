@@ -8,6 +8,8 @@
 //! - [`dedup`] tells byte-identical duplicates (one message, several locations) from variants (same
 //!   Message-ID, different bytes: a forensic signal).
 //! - [`auth`] verifies DKIM signatures and ARC chains offline, against a local key store (never DNS).
+//! - [`container`] opens zip, tar and gzip archives through a caller-supplied reader, streaming entries
+//!   under limits (no archive is held in memory).
 //! - [`diagnostic`] is the damage report every stage returns alongside its best-effort result.
 //!
 //! ```
@@ -18,6 +20,7 @@
 //! ```
 
 pub mod auth;
+pub mod container;
 pub mod dedup;
 pub mod diagnostic;
 pub mod ingest;

@@ -348,6 +348,9 @@ pub fn ingest_all(bytes: &[u8], name: &str) -> IngestResult {
             DiagnosticKind::Other,
             "DKIM key records, not mail: import them into the key store (auth::KeyStore::add_records)",
         )),
+        // Archives are expanded in memory here (the convenience path); the worker streams them with
+        // crate::container::walk instead. Spans are then relative to each entry's bytes.
+        Sniffed::Container(kind) => crate::container::ingest_into(kind, bytes, name, &mut result),
         Sniffed::Mail(format) => {
             let mut ingester = Ingester::new(format);
             ingester.push(bytes, &mut result);

@@ -1,6 +1,7 @@
 //! Source detection: decide from the first bytes (and the file name) whether a source is an `.eml`, an mbox,
 //! an Apple Mail `.emlx`, an Outlook `.msg` (any OLE compound file; one that holds no message is rejected
-//! by the ingester), empty, or something that is not mail at all (with a specific reason).
+//! by the ingester), an archive to open ([`Sniffed::Container`]), empty, or something that is not mail at all
+//! (with a specific reason).
 //!
 //! ```
 //! use leakloupe_core::ingest::{sniff, Sniffed, SourceFormat};
@@ -22,6 +23,8 @@ pub enum Sniffed {
     /// A text file of DNS TXT records holding DKIM keys (zone-file lines, `dig` answers or
     /// `name value` lines), for the offline key store (`crate::auth::KeyStore::add_records`).
     KeyRecords,
+    /// An archive (zip, tar, gzip) to open with [`crate::container`]; its entries are sniffed one by one.
+    Container(crate::container::ContainerKind),
     /// Not mail, or a format not supported yet.
     Rejected {
         /// Complete human sentence saying why, e.g. "not an email: this is a PNG image".
@@ -36,22 +39,6 @@ const MAGICS: &[(&[u8], &str)] = &[
     (b"\xFF\xD8\xFF", "not an email: this is a JPEG image"),
     (b"GIF87a", "not an email: this is a GIF image"),
     (b"GIF89a", "not an email: this is a GIF image"),
-    (
-        b"PK\x03\x04",
-        "not an email: this is a ZIP archive; archives are not opened yet",
-    ),
-    (
-        b"PK\x05\x06",
-        "not an email: this is an empty ZIP archive; archives are not opened yet",
-    ),
-    (
-        b"PK\x07\x08",
-        "not an email: this is a ZIP archive; archives are not opened yet",
-    ),
-    (
-        b"\x1F\x8B",
-        "not an email: this is a gzip-compressed file; compressed files are not opened yet",
-    ),
     (
         b"BZh",
         "not an email: this is a bzip2-compressed file; compressed files are not opened yet",
@@ -104,6 +91,10 @@ pub fn sniff(head: &[u8], name: &str) -> Sniffed {
     if head.starts_with(super::msg::MAGIC) {
         return Sniffed::Mail(SourceFormat::Msg);
     }
+    // Zip, gzip (.gz, .tar.gz) and tar (by its header checksum) are opened by crate::container.
+    if let Some(kind) = crate::container::detect(head) {
+        return Sniffed::Container(kind);
+    }
     for (magic, reason) in MAGICS {
         // "BM" is too short to trust on its own: also require a binary byte soon after.
         if *magic == b"BM" && !head.iter().take(16).any(|b| *b == 0) {
@@ -115,9 +106,11 @@ pub fn sniff(head: &[u8], name: &str) -> Sniffed {
             };
         }
     }
-    if head.len() > 262 && head.get(257..262) == Some(b"ustar".as_slice()) {
+    if head.get(257..262) == Some(b"ustar".as_slice()) {
         return Sniffed::Rejected {
-            reason: "not an email: this is a tar archive; archives are not opened yet".to_string(),
+            reason:
+                "not an email: this is a tar archive whose first header is damaged (bad checksum)"
+                    .to_string(),
         };
     }
     let lower = name.to_ascii_lowercase();
@@ -352,10 +345,7 @@ mod tests {
         assert!(rejected(b"%PDF-1.7\n", "a.mbox").contains("PDF"));
         assert!(rejected(b"\xFF\xD8\xFF\xE0", "x").contains("JPEG"));
         assert!(rejected(b"GIF89a...", "x").contains("GIF"));
-        assert!(
-            rejected(b"PK\x03\x04rest", "x").contains("ZIP archive; archives are not opened yet")
-        );
-        assert!(rejected(b"\x1F\x8B\x08", "x").contains("gzip"));
+        assert!(rejected(b"7z\xBC\xAF\x27\x1C\0\x04", "x").contains("7-Zip"));
         assert_eq!(
             sniff(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0", "m.doc"),
             Sniffed::Mail(SourceFormat::Msg)
@@ -426,6 +416,35 @@ mod tests {
             sniff(b"12\nno header here\n", "a.txt"),
             Sniffed::Rejected { .. }
         ));
+    }
+
+    #[test]
+    fn archives_are_containers() {
+        use crate::container::ContainerKind;
+        assert_eq!(
+            sniff(b"PK\x03\x04rest", "x.eml"),
+            Sniffed::Container(ContainerKind::Zip)
+        );
+        assert_eq!(
+            sniff(b"PK\x05\x06\0\0", "x"),
+            Sniffed::Container(ContainerKind::Zip)
+        );
+        assert_eq!(
+            sniff(b"\x1F\x8B\x08\0", "x.gz"),
+            Sniffed::Container(ContainerKind::Gzip)
+        );
+        let mut tar = vec![0u8; 1024];
+        tar[..5].copy_from_slice(b"a.eml");
+        tar[124..135].copy_from_slice(b"00000000000");
+        tar[156] = b'0';
+        tar[257..263].copy_from_slice(b"ustar\0");
+        tar[148..156].copy_from_slice(b"        ");
+        let sum: u32 = tar[..512].iter().map(|b| u32::from(*b)).sum();
+        tar[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        assert_eq!(sniff(&tar, "x"), Sniffed::Container(ContainerKind::Tar));
+        // "ustar" at 257 without a valid header checksum is not opened.
+        tar[0] = b'b';
+        assert!(rejected(&tar, "x").contains("tar archive whose first header is damaged"));
     }
 
     #[test]
