@@ -97,6 +97,8 @@ pub enum Event {
     },
     /// Every queued file is done.
     Idle,
+    /// The conversation threads of everything loaded, as list items in thread order.
+    Threads(Vec<ThreadItem>),
     /// The answer to [`Request::Open`].
     Opened(Box<MessageView>),
     /// A request could not be answered.
@@ -104,6 +106,17 @@ pub enum Event {
         /// What failed, in words.
         text: String,
     },
+}
+
+/// One line of the thread view: a message, or a placeholder for one the leak does not hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadItem {
+    /// Nesting depth (0 = thread root).
+    pub depth: u32,
+    /// The message, if the leak holds it.
+    pub id: Option<MessageId>,
+    /// For a placeholder: the Message-ID that replies point at but no message carries.
+    pub missing: Option<String>,
 }
 
 /// How bad a problem is.
@@ -288,6 +301,71 @@ pub struct MessageView {
     pub unquoted: bool,
     /// The MIME structure, depth first.
     pub mime: Vec<MimeView>,
+    /// The Received chain, first hop first.
+    pub hops: Vec<HopView>,
+    /// Forensic findings about this message's headers (hops, dates), each with its reason.
+    pub findings: Vec<FindingView>,
+    /// How the sending software shows itself.
+    pub fingerprint: Vec<(String, String)>,
+    /// The HTML body, sanitized for a sandboxed frame, when the message has one.
+    pub html: Option<HtmlView>,
+}
+
+/// A sanitized HTML body and the evidence of what was removed from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HtmlView {
+    /// A complete document for `<iframe sandbox srcdoc>`: no script, no remote URL, its own CSP.
+    pub document: String,
+    /// Remote resources that were blocked: (kind, URL, where).
+    pub blocked: Vec<(String, String, String)>,
+    /// Links, kept as text: (text, real target).
+    pub links: Vec<(String, String)>,
+    /// Scripts and event handlers removed.
+    pub removed_code: usize,
+    /// Whether the HTML was too deeply nested to render and only its text is shown.
+    pub flattened: bool,
+}
+
+impl From<leakloupe_core::html::SafeHtml> for HtmlView {
+    fn from(h: leakloupe_core::html::SafeHtml) -> Self {
+        HtmlView {
+            document: h.html,
+            blocked: h.blocked.into_iter().map(|b| (b.kind.label().to_string(), b.url, b.context)).collect(),
+            links: h.links.into_iter().map(|l| (l.text, l.href)).collect(),
+            removed_code: h.removed_scripts + h.removed_handlers,
+            flattened: h.flattened,
+        }
+    }
+}
+
+/// One relay hop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HopView {
+    /// The sending host as it named itself (and what the receiver saw).
+    pub from: String,
+    /// The receiving host.
+    pub by: String,
+    /// Protocol (SMTP, ESMTPS, ...).
+    pub with: String,
+    /// IP addresses in the line, with their class ("public", "private", ...).
+    pub ips: Vec<String>,
+    /// The hop's time in UTC.
+    pub date: Option<String>,
+    /// Delay since the previous hop ("12 min 5 s", negative shown with a minus).
+    pub delay: Option<String>,
+    /// Whether the delay is negative (clock skew or forgery).
+    pub negative: bool,
+}
+
+/// A finding with a severity and one sentence of why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// How serious.
+    pub severity: Severity,
+    /// Stable code ("received.negative-delay").
+    pub code: String,
+    /// One plain sentence.
+    pub reason: String,
 }
 
 /// Largest raw source sent to the reader.
@@ -318,6 +396,33 @@ pub struct MimeView {
     pub decoded_size: u64,
     /// SHA-256 of the decoded body.
     pub sha256: String,
+}
+
+impl From<&leakloupe_core::analysis::received::Hop> for HopView {
+    fn from(h: &leakloupe_core::analysis::received::Hop) -> Self {
+        use leakloupe_core::analysis::{format_duration, received::ip_class};
+        let name = |host: &Option<String>, detail: &Option<String>| match (host, detail) {
+            (Some(h), Some(d)) => format!("{h} ({d})"),
+            (Some(h), None) => h.clone(),
+            (None, Some(d)) => format!("({d})"),
+            (None, None) => String::new(),
+        };
+        HopView {
+            from: name(&h.from, &h.from_detail),
+            by: h.by.clone().unwrap_or_default(),
+            with: h.with.clone().unwrap_or_default(),
+            ips: h.ips.iter().map(|ip| format!("{ip} ({})", ip_class(*ip).label())).collect(),
+            date: h.date.map(|d| d.utc_display()),
+            delay: h.delay_seconds.map(|d| if d < 0 { format!("−{}", format_duration(d)) } else { format_duration(d) }),
+            negative: h.delay_seconds.is_some_and(|d| d < 0),
+        }
+    }
+}
+
+impl From<&leakloupe_core::analysis::Finding> for FindingView {
+    fn from(f: &leakloupe_core::analysis::Finding) -> Self {
+        FindingView { severity: f.severity.into(), code: f.code.to_string(), reason: f.reason.clone() }
+    }
 }
 
 impl From<leakloupe_core::message::MimePart> for MimeView {
@@ -625,6 +730,10 @@ impl MessageView {
             source_offset: 0,
             unquoted: false,
             mime: Vec::new(),
+            hops: Vec::new(),
+            findings: Vec::new(),
+            fingerprint: Vec::new(),
+            html: None,
         }
     }
 }

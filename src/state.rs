@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::protocol::{Event, MessageId, MessageRow, MessageView, Severity, SourceId};
+use crate::protocol::{Event, MessageId, MessageRow, MessageView, Severity, SourceId, ThreadItem};
 
 /// Where ingest stands, as `data-state` on `[data-testid=ingest-status]` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,6 +124,10 @@ pub struct State {
     pub copies: u64,
     /// The worker's wasm memory in bytes, as last reported.
     pub worker_memory: u64,
+    /// Thread order of everything loaded, once the worker has threaded it.
+    pub threads: Option<Rc<Vec<ThreadItem>>>,
+    /// Whether the list shows threads instead of the date order.
+    pub thread_view: bool,
 }
 
 /// Everything that changes the state.
@@ -139,6 +143,8 @@ pub enum Action {
     ToggleRaw,
     /// Dismiss the alert.
     DismissAlert,
+    /// Switch between date order and thread view.
+    ToggleThreads,
 }
 
 fn sort_key(row: &MessageRow) -> (bool, i64, MessageId) {
@@ -283,6 +289,7 @@ impl State {
                 }
             }
             Event::Failed { text } => self.alert = Some(text),
+            Event::Threads(items) => self.threads = Some(Rc::new(items)),
         }
     }
 }
@@ -307,6 +314,7 @@ impl Reducible for State {
             }
             Action::ToggleRaw => next.show_raw = !next.show_raw,
             Action::DismissAlert => next.alert = None,
+            Action::ToggleThreads => next.thread_view = !next.thread_view,
         }
         Rc::new(next)
     }
@@ -405,6 +413,10 @@ mod tests {
             source_offset: 0,
             unquoted: false,
             mime: vec![],
+            hops: vec![],
+            findings: vec![],
+            fingerprint: vec![],
+            html: None,
         };
         s = reduce(s, w(Event::Opened(Box::new(view))));
         assert_eq!(s.reader, Reader::Loading(1));

@@ -11,10 +11,16 @@
 //! bytes were already seen becomes another location of the first one, and a message that shares a
 //! Message-ID with different bytes is flagged as a variant (`leakloupe_core::dedup`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::collections::VecDeque;
 
+use leakloupe_core::analysis;
+use leakloupe_core::thread;
 use leakloupe_core::auth::{self, KeyStore};
+use leakloupe_core::container::{self, ContainerKind, Limits, Located, RandomAccess};
 use leakloupe_core::dedup::{self, DedupIndex, Seen};
 use leakloupe_core::diagnostic::Diagnostic;
 use leakloupe_core::ingest::maildir::{self, PathRole};
@@ -38,10 +44,45 @@ const ROW_BATCH: usize = 2000;
 /// At most this many problems per file are sent one by one; the rest are counted.
 const MAX_PROBLEMS_PER_SOURCE: u64 = 1000;
 
+/// One place a message was found: a file, the archive entry inside it (if any), the byte span.
+#[derive(Clone)]
+struct Location {
+    source: SourceId,
+    /// The chain of archive entries leading to the file holding the message, shared by every message
+    /// of that entry; `None` for a message straight in the dropped file.
+    entry: Option<Rc<(Vec<Located>, String)>>,
+    span: MessageSpan,
+}
+
 /// Where a message lives: the first location is read; the others hold the same bytes.
 struct Stored {
-    locations: Vec<(SourceId, MessageSpan)>,
+    locations: Vec<Location>,
     message_id: Option<String>,
+}
+
+/// A `File` as the core's random-access source for archives: every read is a `Blob.slice` read
+/// with `FileReaderSync`. Counts bytes read, for the progress bar.
+struct FileAccess {
+    file: File,
+    read: Cell<u64>,
+}
+
+impl RandomAccess for FileAccess {
+    fn len(&self) -> u64 {
+        self.file.size() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        let end = (offset + buf.len() as u64).min(self.len());
+        if offset >= end {
+            return Ok(0);
+        }
+        let bytes = read_range(&self.file, offset, end)?;
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
 }
 
 /// One file handed to the worker.
@@ -64,6 +105,8 @@ struct WorkerState {
     cancel: bool,
     dedup: DedupIndex,
     keys: KeyStore,
+    /// What threading needs of each distinct message, by id.
+    threading: Vec<thread::ThreadInput>,
     bytes_total: u64,
     bytes_done: u64,
 }
@@ -155,22 +198,25 @@ fn js_error_text(e: &JsValue) -> String {
 
 /// Read one stored message: its bytes, its detail, and its core summary.
 fn load(id: MessageId) -> Result<(MessageRow, String, Vec<u8>), String> {
-    let (file, name, span, source, copies, folder, flags) = STATE.with(|st| {
+    let (file, name, loc, copies, folder, flags) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize).ok_or_else(|| format!("no message {id}"))?;
-        let (source, span) = stored.locations.first().ok_or_else(|| format!("message {id} has no location"))?;
-        let src = st.sources.get(*source as usize).and_then(Option::as_ref).ok_or_else(|| format!("no file for message {id}"))?;
+        let loc = stored.locations.first().ok_or_else(|| format!("message {id} has no location"))?;
+        let src = st.sources.get(loc.source as usize).and_then(Option::as_ref).ok_or_else(|| format!("no file for message {id}"))?;
         Ok::<_, String>((
             src.file.clone(),
             src.name.clone(),
-            span.clone(),
-            *source,
+            loc.clone(),
             stored.locations.len(),
             src.folder.clone(),
             src.flags.clone(),
         ))
     })?;
-    let bytes = read_range(&file, span.offset, span.offset + span.len)?;
+    let (source, span) = (loc.source, loc.span.clone());
+    let bytes = match &loc.entry {
+        None => read_range(&file, span.offset, span.offset + span.len)?,
+        Some(entry) => read_from_entry(&file, &entry.0, &span)?,
+    };
     let raw = ingest::message_bytes(&span, &bytes);
     let mut row = MessageRow::from_summary(id, source, &span, &message::summarize(&raw));
     row.copies = u32::try_from(copies).unwrap_or(u32::MAX);
@@ -179,10 +225,25 @@ fn load(id: MessageId) -> Result<(MessageRow, String, Vec<u8>), String> {
     Ok((row, name, raw))
 }
 
-fn location_text(source: SourceId, span: &MessageSpan) -> String {
-    let name = STATE.with(|st| {
-        st.borrow().sources.get(source as usize).and_then(Option::as_ref).map(|s| s.name.clone()).unwrap_or_default()
-    });
+/// A message's bytes from inside an archive: decompress the entry again up to the span (archives are
+/// never kept in memory, so re-reading costs one pass over the entry).
+fn read_from_entry(file: &File, chain: &[Located], span: &MessageSpan) -> Result<Vec<u8>, String> {
+    let access = FileAccess { file: file.clone(), read: Cell::new(0) };
+    let mut reader = container::open_chain(&access, chain, &Limits::default()).map_err(|d| d.text)?;
+    std::io::copy(&mut (&mut reader).take(span.offset), &mut std::io::sink()).map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(usize::try_from(span.len).unwrap_or(0).min(64 << 20));
+    (&mut reader).take(span.len).read_to_end(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn location_text(loc: &Location) -> String {
+    let (source, span) = (loc.source, &loc.span);
+    let name = match &loc.entry {
+        Some(entry) => entry.1.clone(),
+        None => STATE.with(|st| {
+            st.borrow().sources.get(source as usize).and_then(Option::as_ref).map(|s| s.name.clone()).unwrap_or_default()
+        }),
+    };
     let end = span.offset + span.len;
     match span.envelope {
         Some(_) => format!("{name}, message {} at bytes {}–{}", span.index + 1, span.offset, end),
@@ -196,7 +257,7 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     let (locations, others) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize);
-        let locations: Vec<(SourceId, MessageSpan)> = stored.map(|s| s.locations.clone()).unwrap_or_default();
+        let locations: Vec<Location> = stored.map(|s| s.locations.clone()).unwrap_or_default();
         let others: Vec<MessageId> = stored
             .and_then(|s| s.message_id.as_deref())
             .map(|mid| st.dedup.variants(mid).iter().copied().filter(|&o| o != id).collect())
@@ -229,18 +290,36 @@ fn open(id: MessageId) -> Result<MessageView, String> {
         .filter(|h| h.name.eq_ignore_ascii_case("Authentication-Results") || h.name.eq_ignore_ascii_case("Received-SPF"))
         .map(|h| protocol::HeaderView { name: h.name.clone(), raw: h.raw.clone(), decoded: h.decoded.clone() })
         .collect();
+    let detail_headers = detail.headers.clone();
     let mut view = MessageView::from_detail(row, name, detail, |i| message::attachment_bytes(&raw, i).unwrap_or_default());
-    view.locations = locations.iter().map(|(s, span)| location_text(*s, span)).collect();
+    view.locations = locations.iter().map(location_text).collect();
     view.variants = variants;
     view.dkim = dkim.into_iter().map(Into::into).collect();
     view.arc = (arc.instances > 0).then(|| arc.into());
     view.recorded_auth = recorded_auth;
     view.mime = message::mime_tree(&raw).into_iter().map(Into::into).collect();
+    view.html = leakloupe_core::html::sanitize_message(&raw).map(Into::into);
+    let chain = analysis::received::analyze(&detail_headers, &analysis::received::ReceivedOptions::default());
+    view.hops = chain.hops.iter().map(Into::into).collect();
+    view.findings = chain.findings.iter().map(Into::into).collect();
+    let fp = analysis::fingerprint::fingerprint(&detail_headers);
+    view.fingerprint = [
+        ("Mailer", fp.mailer.clone()),
+        ("Message-ID style", Some(fp.message_id_style.label())),
+        ("Message-ID domain", fp.message_id_domain.clone().map(|d| match fp.message_id_matches_from {
+            Some(false) => format!("{d} (not the From domain)"),
+            _ => d,
+        })),
+        ("Date offset", fp.timezone_offset.map(|m| format!("UTC{}{:02}:{:02}", if m < 0 { '-' } else { '+' }, m.abs() / 60, m.abs() % 60))),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+    .collect();
     view.raw_truncated = raw.len() > protocol::RAW_LIMIT;
     view.raw = String::from_utf8_lossy(&raw[..raw.len().min(protocol::RAW_LIMIT)]).into_owned();
-    if let Some((_, span)) = locations.first() {
-        view.source_offset = span.offset;
-        view.unquoted = span.mboxrd_unquote;
+    if let Some(loc) = locations.first() {
+        view.source_offset = loc.span.offset;
+        view.unquoted = loc.span.mboxrd_unquote;
     }
     Ok(view)
 }
@@ -248,6 +327,8 @@ fn open(id: MessageId) -> Result<MessageView, String> {
 /// Collects what the core finds in one file and forwards it in batches.
 struct Forwarder {
     source: SourceId,
+    /// The archive entry being read, when the file is an archive.
+    entry: Option<Rc<(Vec<Located>, String)>>,
     folder: Option<String>,
     flags: Vec<String>,
     rows: Vec<MessageRow>,
@@ -264,6 +345,7 @@ impl Forwarder {
     fn new(source: SourceId) -> Self {
         Forwarder {
             source,
+            entry: None,
             folder: None,
             flags: Vec::new(),
             rows: Vec::new(),
@@ -317,13 +399,23 @@ impl IngestSink for Forwarder {
             match seen {
                 Seen::SameBytes { first } => {
                     if let Some(stored) = st.messages.get_mut(first as usize) {
-                        stored.locations.push((source, span.clone()));
+                        stored.locations.push(Location { source, entry: self.entry.clone(), span: span.clone() });
                     }
                 }
-                _ => st.messages.push(Stored {
-                    locations: vec![(source, span.clone())],
-                    message_id: summary.message_id.clone(),
-                }),
+                _ => {
+                    st.messages.push(Stored {
+                        locations: vec![Location { source, entry: self.entry.clone(), span: span.clone() }],
+                        message_id: summary.message_id.clone(),
+                    });
+                    st.threading.push(thread::ThreadInput {
+                        id,
+                        message_id: summary.message_id.clone(),
+                        in_reply_to: summary.in_reply_to.first().cloned(),
+                        references: summary.references.clone(),
+                        subject: summary.subject.clone(),
+                        date: summary.date.map(|d| d.utc_unix),
+                    });
+                }
             }
             (id, seen)
         });
@@ -351,7 +443,11 @@ impl IngestSink for Forwarder {
         }
     }
 
-    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+    fn diagnostic(&mut self, mut diagnostic: Diagnostic) {
+        // Inside an archive, say which entry the problem is in.
+        if let Some(entry) = &self.entry {
+            diagnostic.text = format!("{}: {}", entry.1, diagnostic.text);
+        }
         self.problem(&diagnostic);
     }
 }
@@ -399,6 +495,7 @@ async fn drain_queue() {
     });
     progress(None);
     send(&Event::Idle);
+    send_threads();
 }
 
 async fn ingest_source(source: SourceId) {
@@ -455,15 +552,20 @@ async fn ingest_source(source: SourceId) {
             return;
         }
         Sniffed::Container(kind) => {
-            // Archives are opened by `ingest_container` (below) once wired; until then, say so.
-            send(&Event::SourceDetected { source, format: "rejected".into() });
-            send(&Event::Problem {
+            send(&Event::SourceDetected { source, format: kind.label().to_string() });
+            ingest_container(&mut fw, kind, &file, &name, size);
+            let sha256 = hash_file(&file, size);
+            let ok = fw.found > 0 || !fw.fatal;
+            send(&Event::SourceDone {
                 source,
-                severity: protocol::Severity::Error,
-                text: format!("a {kind:?} archive: archives are not opened yet"),
+                ok,
+                messages: fw.found,
+                problems_dropped: fw.dropped,
+                duplicates: fw.duplicates,
+                sha256,
+                cancelled: false,
             });
-            fw.fatal = true;
-            finish_source(&mut fw, &file, size, false);
+            progress(None);
             return;
         }
         Sniffed::Rejected { reason } => {
@@ -533,6 +635,83 @@ async fn ingest_source(source: SourceId) {
     progress(None);
 }
 
+/// Read every mail file inside an archive (nested archives too), in one pass, without holding the
+/// archive in memory. Each message keeps its entry chain so the reader can re-read it later.
+///
+/// The walk is synchronous: the worker answers other requests (open, cancel) when the archive is done.
+fn ingest_container(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: &str, size: u64) {
+    let access = FileAccess { file: file.clone(), read: Cell::new(0) };
+    let limits = Limits::default();
+    let source = fw.source;
+    let mut entries = 0u64;
+    let base = STATE.with(|st| st.borrow().bytes_done);
+    let advance = |read: u64| {
+        STATE.with(|st| st.borrow_mut().bytes_done = base + read.min(size));
+        progress(Some((source, read.min(size))));
+    };
+    let diags = container::walk(kind, &access, name, &limits, &mut |visit, reader| {
+        let path = visit.display_path.to_string();
+        let mut head = vec![0u8; SNIFF as usize];
+        let filled = read_up_to(reader, &mut head);
+        head.truncate(filled);
+        match ingest::sniff(&head, visit.name) {
+            Sniffed::Mail(format) => {
+                entries += 1;
+                fw.entry = Some(Rc::new((visit.chain.to_vec(), path.clone())));
+                let mut ingester = Ingester::new(format);
+                ingester.push(&head, fw);
+                let mut chunk = vec![0u8; CHUNK as usize];
+                loop {
+                    let n = read_up_to(reader, &mut chunk);
+                    if n == 0 {
+                        break;
+                    }
+                    ingester.push(&chunk[..n], fw);
+                    fw.flush();
+                    advance(access.read.get());
+                }
+                ingester.finish(fw);
+                fw.entry = None;
+            }
+            Sniffed::Empty => fw.problem(&info(format!("{path}: skipped: the file is empty"))),
+            Sniffed::KeyRecords => fw.problem(&info(format!("{path}: skipped: DKIM key records (drop them on their own to import them)"))),
+            Sniffed::Rejected { reason } => fw.problem(&info(format!("{path}: skipped: {reason}"))),
+            Sniffed::Container(k) => fw.problem(&info(format!("{path}: skipped: a {} archive that was not opened", k.label()))),
+        }
+        fw.flush();
+        advance(access.read.get());
+        ControlFlow::Continue(())
+    });
+    STATE.with(|st| st.borrow_mut().bytes_done = base + size);
+    for d in &diags {
+        fw.problem(d);
+    }
+    if entries == 0 && fw.found == 0 {
+        fw.fatal = true;
+        fw.problem(&leakloupe_core::diagnostic::Diagnostic::error(
+            leakloupe_core::diagnostic::DiagnosticKind::NotMail,
+            format!("{name}: the archive holds no mail file"),
+        ));
+    }
+    fw.flush();
+}
+
+fn info(text: String) -> Diagnostic {
+    Diagnostic::info(leakloupe_core::diagnostic::DiagnosticKind::NotMail, text)
+}
+
+/// Fill `buf` from `reader` as far as it goes; read errors end the stream (the walk reports them).
+fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> usize {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    filled
+}
+
 /// Import a file of DNS TXT records into the offline key store; the ingest log says how many keys
 /// came in and which lines could not be read.
 fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
@@ -571,6 +750,20 @@ fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
             crate::format::plural(added, "DNS record", "DNS records")
         ),
     });
+}
+
+/// Thread everything loaded (JWZ, with placeholders for messages the leak does not hold) and send
+/// the thread order to the UI.
+fn send_threads() {
+    let items: Vec<protocol::ThreadItem> = STATE.with(|st| {
+        let st = st.borrow();
+        thread::build(&st.threading)
+            .flatten()
+            .into_iter()
+            .map(|(depth, id, missing)| protocol::ThreadItem { depth: u32::try_from(depth).unwrap_or(u32::MAX), id, missing })
+            .collect()
+    });
+    send(&Event::Threads(items));
 }
 
 fn hex(bytes: &[u8]) -> String {

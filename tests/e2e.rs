@@ -99,3 +99,21 @@ async fn served_pick_maildir_folder() {
     let dist = require_dist();
     with_browser("served_maildir", Some(dist), Expect::Clean, |ctx| scenarios::pick_folder(ctx, Target::Served)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_zip_msg_and_folder() {
+    let dist = require_dist();
+    with_browser("served_archive", Some(dist), Expect::Clean, |ctx| scenarios::archive_msg_and_folder(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_hostile_html_is_inert() {
+    let dist = require_dist();
+    with_browser("served_hostile", Some(dist), Expect::Clean, |ctx| scenarios::hostile_html(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_url_hostile_html_is_inert() {
+    let dist = require_dist();
+    with_browser("file_url_hostile", Some(dist), Expect::Clean, |ctx| scenarios::hostile_html(ctx, Target::FileUrl)).await;
+}

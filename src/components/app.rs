@@ -149,6 +149,11 @@ pub fn app() -> Html {
         })
     };
 
+    let on_toggle_threads = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| dispatcher.dispatch(Action::ToggleThreads))
+    };
+
     let on_toggle_raw = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::ToggleRaw))
@@ -182,7 +187,8 @@ pub fn app() -> Html {
             } else {
                 <main class="workspace">
                     <section class="list-pane" aria-label="Messages">
-                        <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select.clone()} />
+                        <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select.clone()}
+                            threads={state.threads.clone()} thread_view={state.thread_view} on_toggle_threads={on_toggle_threads} />
                     </section>
                     <section class="reader-pane" aria-label="Reader">
                         <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw}

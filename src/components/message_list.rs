@@ -12,8 +12,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
+use std::collections::HashMap;
+
 use crate::format;
-use crate::protocol::{MessageId, MessageRow};
+use crate::protocol::{MessageId, MessageRow, ThreadItem};
 
 /// Height of one row in CSS pixels.
 pub const ROW_HEIGHT: f64 = 30.0;
@@ -29,6 +31,19 @@ pub struct MessageListProps {
     pub selected: Option<MessageId>,
     /// Called when the user selects a message.
     pub on_select: Callback<MessageId>,
+    /// Thread order, once known.
+    pub threads: Option<Rc<Vec<ThreadItem>>>,
+    /// Whether to show threads.
+    pub thread_view: bool,
+    /// Switch between date order and threads.
+    pub on_toggle_threads: Callback<()>,
+}
+
+/// One line of the list: a message (with its thread depth) or a placeholder for a missing one.
+enum Line<'a> {
+    Message(&'a MessageRow, u32),
+    Missing(&'a str, u32),
+    Group(u32),
 }
 
 fn set_px(node: &NodeRef, property: &str, px: f64) {
@@ -46,7 +61,18 @@ pub fn message_list(p: &MessageListProps) -> Html {
     // (scroll top, viewport height) in px.
     let view = use_state(|| (0.0f64, 600.0f64));
 
-    let total = p.rows.len();
+    let by_id = use_memo(p.rows.clone(), |rows| rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
+    let threaded = if p.thread_view { p.threads.clone() } else { None };
+    let line = {
+        let (rows, threaded, by_id) = (p.rows.clone(), threaded.clone(), by_id.clone());
+        move |i: usize| -> Option<(Option<MessageId>, u32)> {
+            match &threaded {
+                None => rows.get(i).map(|r| (Some(r.id), 0)),
+                Some(t) => t.get(i).map(|item| (item.id.filter(|id| by_id.contains_key(id)), item.depth)),
+            }
+        }
+    };
+    let total = threaded.as_ref().map_or(p.rows.len(), |t| t.len());
     let first = ((view.0 / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN).min(total);
     let visible = (view.1 / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
     let last = (first + visible).min(total);
@@ -108,12 +134,12 @@ pub fn message_list(p: &MessageListProps) -> Html {
     };
 
     let on_key = {
-        let rows = p.rows.clone();
         let selected = p.selected;
         let on_select = p.on_select.clone();
         let view = view.clone();
+        let line = line.clone();
         Callback::from(move |e: KeyboardEvent| {
-            if rows.is_empty() {
+            if total == 0 {
                 return;
             }
             let page = ((view.1 / ROW_HEIGHT) as isize - 1).max(1);
@@ -127,20 +153,59 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 _ => return,
             };
             e.prevent_default();
-            let last = rows.len() as isize - 1;
-            let pos = match selected.and_then(|id| rows.iter().position(|r| r.id == id)) {
+            let last = total as isize - 1;
+            let current = selected.and_then(|id| (0..total).find(|&i| line(i).and_then(|l| l.0) == Some(id)));
+            let mut pos = match current {
                 Some(p) => (p as isize).saturating_add(delta).clamp(0, last),
                 None if delta < 0 => last,
                 None => 0,
-            } as usize;
-            reveal(pos);
-            on_select.emit(rows[pos].id);
+            };
+            // Placeholders for missing messages cannot be selected: go on in the same direction.
+            let step = if delta < 0 { -1 } else { 1 };
+            while (0..=last).contains(&pos) && line(pos as usize).and_then(|l| l.0).is_none() {
+                pos += step;
+            }
+            let Some(id) = (0..=last).contains(&pos).then(|| line(pos as usize).and_then(|l| l.0)).flatten() else { return };
+            reveal(pos as usize);
+            on_select.emit(id);
         })
     };
 
-    let rows_html: Html = p.rows[first..last]
-        .iter()
-        .map(|r| {
+    let lines: Vec<Line<'_>> = (first..last)
+        .filter_map(|i| match &threaded {
+            None => p.rows.get(i).map(|r| Line::Message(r, 0)),
+            Some(t) => t.get(i).map(|item| match (item.id.and_then(|id| by_id.get(&id)), &item.missing) {
+                (Some(&ri), _) => Line::Message(&p.rows[ri], item.depth),
+                (None, Some(m)) => Line::Missing(m.as_str(), item.depth),
+                (None, None) => Line::Group(item.depth),
+            }),
+        })
+        .collect();
+    let rows_html: Html = lines
+        .into_iter()
+        .enumerate()
+        .map(|(k, l)| {
+            let r = match l {
+                Line::Message(r, depth) => (r, depth),
+                Line::Missing(mid, depth) => {
+                    return html! {
+                        <div key={format!("missing-{}", first + k)} class={classes!("row", "placeholder", format!("indent-{}", depth.min(8)))}
+                            data-testid="thread-missing" title="Replies point at this message, but the leak does not hold it">
+                            <span class="col-date"></span><span class="col-from"></span><span class="col-to"></span><span class="col-flags"></span>
+                            <span class="col-subject">{ format!("missing message <{mid}>") }</span><span class="col-att"></span><span class="col-size"></span>
+                        </div>
+                    };
+                }
+                Line::Group(depth) => {
+                    return html! {
+                        <div key={format!("group-{}", first + k)} class={classes!("row", "placeholder", format!("indent-{}", depth.min(8)))}>
+                            <span class="col-date"></span><span class="col-from"></span><span class="col-to"></span><span class="col-flags"></span>
+                            <span class="col-subject">{ "messages grouped by subject (no reply headers link them)" }</span><span class="col-att"></span><span class="col-size"></span>
+                        </div>
+                    };
+                }
+            };
+            let (r, depth) = r;
             let id = r.id;
             let is_sel = p.selected == Some(id);
             let onclick = {
@@ -152,7 +217,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 None => ("(no date)".to_string(), String::new()),
             };
             html! {
-                <div key={id} class={classes!("row", is_sel.then_some("selected"), (r.problems > 0).then_some("damaged"))}
+                <div key={id} class={classes!("row", is_sel.then_some("selected"), (r.problems > 0).then_some("damaged"), (depth > 0).then(|| format!("indent-{}", depth.min(8))))}
                     role="option" aria-selected={is_sel.to_string()} data-testid="message-row" data-id={id.to_string()} {onclick}>
                     <span class="col-date" title={format!("{date} (sender's clock: UTC{offset})")}>
                         { date }<span class="offset">{ offset }</span>
@@ -181,7 +246,13 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 <span class="col-from">{ "From" }</span>
                 <span class="col-to">{ "To" }</span>
                 <span class="col-flags" title="! problems · var: variants with the same Message-ID · ×N: copies">{ "" }</span>
-                <span class="col-subject">{ "Subject" }</span>
+                <span class="col-subject">
+                    { "Subject" }
+                    <button class={classes!("button", "small", "thread-toggle", p.thread_view.then_some("on"))} data-testid="thread-toggle"
+                        aria-pressed={p.thread_view.to_string()} disabled={p.threads.is_none()}
+                        title="Show conversations (In-Reply-To / References, then subject); missing messages are shown as placeholders"
+                        onclick={p.on_toggle_threads.reform(|_| ())}>{ if p.thread_view { "Threads ✓" } else { "Threads" } }</button>
+                </span>
                 <span class="col-att" title="Attachments">{ "Att." }</span>
                 <span class="col-size">{ "Size" }</span>
             </div>

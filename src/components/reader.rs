@@ -197,6 +197,13 @@ fn message_reader(p: &MessageReaderProps) -> Html {
     let v = &p.view;
     let urls = use_memo(v.clone(), |v| BlobUrls::new(v));
     let tab = use_state(|| Tab::Message);
+    // HTML is shown (sandboxed) by default only when there is no plain-text body.
+    let show_html = use_state(|| false);
+    {
+        let show_html = show_html.clone();
+        let default = v.html.is_some() && v.body_kind != BodyKind::Plain;
+        use_effect_with(v.id, move |_| show_html.set(default));
+    }
     let on_toggle = {
         let cb = p.on_toggle_raw.clone();
         Callback::from(move |_| cb.emit(()))
@@ -208,7 +215,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
     let subject = if v.row.subject.is_empty() { "(no subject)".to_string() } else { v.row.subject.clone() };
     let body_note = match v.body_kind {
         BodyKind::Plain => None,
-        BodyKind::HtmlAsText => Some("This message has only an HTML body. It is shown here as plain text; its HTML is never rendered, so nothing in it can load or run."),
+        BodyKind::HtmlAsText => Some("This message has only an HTML body. It is shown sanitized in a sandboxed frame: nothing in it can load or run. “Text” shows a plain rendering."),
         BodyKind::RtfAsText => Some("This message has only an RTF body. It is shown as plain text; formatting, tables and images are lost."),
         BodyKind::None => Some("This message has no text body."),
     };
@@ -307,6 +314,38 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     </details>
                 }
             </section>
+            <section class="forensics" aria-label="Headers and relays">
+                if !v.findings.is_empty() {
+                    <ul class="findings" data-testid="findings">
+                    { for v.findings.iter().map(|f| html! {
+                        <li class={f.severity.label()} data-testid="finding" data-code={f.code.clone()}>{ f.reason.clone() }</li>
+                    }) }
+                    </ul>
+                }
+                <details class="hops" data-testid="hops">
+                    <summary>{ format!("Route: {} · sender: {}", format::plural(v.hops.len() as u64, "relay hop", "relay hops"),
+                        v.fingerprint.iter().find(|(k, _)| k == "Mailer").map(|(_, m)| m.clone()).unwrap_or_else(|| "mailer not named".into())) }</summary>
+                    if !v.hops.is_empty() {
+                        <ol class="hop-list">
+                        { for v.hops.iter().map(|h| html! {
+                            <li class={classes!(h.negative.then_some("negative"))} data-testid="hop">
+                                <div><strong>{ if h.by.is_empty() { "(receiver not named)".to_string() } else { h.by.clone() } }</strong>
+                                    { format!(" received from {}", if h.from.is_empty() { "(not named)" } else { &h.from }) }
+                                    if !h.with.is_empty() { <span class="muted">{ format!(" with {}", h.with) }</span> }</div>
+                                <div class="muted">
+                                    { h.date.clone().unwrap_or_else(|| "no date".into()) }
+                                    if let Some(d) = &h.delay { { format!(" · {d} after the previous hop") } }
+                                    if !h.ips.is_empty() { { format!(" · {}", h.ips.join(", ")) } }
+                                </div>
+                            </li>
+                        }) }
+                        </ol>
+                    }
+                    <dl class="meta">
+                    { for v.fingerprint.iter().map(|(k, val)| html! { <><dt>{ k.clone() }</dt><dd>{ val.clone() }</dd></> }) }
+                    </dl>
+                </details>
+            </section>
             <div class="raw-toggle">
                 <button class="link" data-testid="raw-headers-toggle" aria-expanded={p.show_raw.to_string()} onclick={on_toggle}>
                     { if p.show_raw { "Hide raw headers".to_string() } else { format!("Show all {} raw headers", v.headers.len()) } }
@@ -367,8 +406,34 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     </table>
                 </section>
             }
+            if let Some(h) = &v.html {
+                <div class="body-mode">
+                    <button class={classes!("tab", (!*show_html).then_some("active"))} data-testid="body-mode-text"
+                        onclick={{ let s = show_html.clone(); Callback::from(move |_| s.set(false)) }}>{ "Text" }</button>
+                    <button class={classes!("tab", (*show_html).then_some("active"))} data-testid="body-mode-html"
+                        onclick={{ let s = show_html.clone(); Callback::from(move |_| s.set(true)) }}>{ "HTML (sandboxed)" }</button>
+                    <details class="blocked" data-testid="remote-blocked" data-count={h.blocked.len().to_string()}>
+                        <summary>{ format!("{} blocked{}", format::plural(h.blocked.len() as u64, "remote resource", "remote resources"),
+                            if h.removed_code > 0 { format!(" · {} removed", format::plural(h.removed_code as u64, "script or handler", "scripts or handlers")) } else { String::new() }) }</summary>
+                        <p class="muted">{ "Nothing was loaded. These addresses are evidence: a tracking pixel often names the recipient." }</p>
+                        <ul>{ for h.blocked.iter().map(|(kind, url, ctx)| html! { <li><span class="muted">{ format!("{kind} · {ctx}: ") }</span><span class="hash">{ url.clone() }</span></li> }) }</ul>
+                        if !h.links.is_empty() {
+                            <p class="muted">{ "Links (shown, never followed):" }</p>
+                            <ul>{ for h.links.iter().map(|(text, href)| html! { <li>{ format!("{text} → ") }<span class="hash">{ href.clone() }</span></li> }) }</ul>
+                        }
+                    </details>
+                </div>
+            }
             if let Some(note) = body_note { <p class="body-note">{ note }</p> }
-            <pre class="body" data-testid="reader-body">{ v.body.clone() }</pre>
+            if let (true, Some(h)) = (*show_html, &v.html) {
+                <div class="body html" data-testid="reader-body">
+                    if h.flattened { <p class="muted">{ "This HTML is nested too deeply to lay out safely; only its text is shown." }</p> }
+                    // No allow-scripts, no allow-same-origin: an opaque, inert document.
+                    <iframe sandbox="" referrerpolicy="no-referrer" title="Sanitized HTML body" srcdoc={h.document.clone()} data-testid="html-frame"></iframe>
+                </div>
+            } else {
+                <pre class="body" data-testid="reader-body">{ v.body.clone() }</pre>
+            }
             }
         </article>
     }

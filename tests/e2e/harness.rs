@@ -773,6 +773,7 @@ return {
   files: qa('[data-testid=ingest-file]').map(f => ({
     status: f.getAttribute('data-status'), name: f.getAttribute('data-name'), format: f.getAttribute('data-format'),
     messages: t(q('[data-testid=ingest-file-messages]', f)),
+    sha256: (t(q('[data-testid=ingest-file-sha256]', f)) || '').replace(/^SHA-256 /, ''),
     problems: qa('[data-testid=ingest-problem]', f).map(t) })),
   problems: qa('[data-testid=ingest-problem]').map(t),
   reader: {

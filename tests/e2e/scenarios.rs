@@ -675,5 +675,152 @@ pub async fn pick_folder(ctx: Ctx, target: Target) {
         .await;
     assert!(s(&folder).contains(&file_name(&dir)), "the reader must show the mail folder: {folder}");
     ctx.save_screenshot(&target.shot("maildir.png")).await;
+
+    // Thread view: conversations, with placeholders for the messages replies point at but the
+    // leak does not hold (testmaildir's p5ml thread answers a message that is not in it).
+    ctx.wait_js("thread-toggle enabled", UI_TIMEOUT, "const b = document.querySelector('[data-testid=thread-toggle]'); return !!b && !b.disabled;").await;
+    ctx.find("[data-testid=thread-toggle]").await.click().await.expect("click thread-toggle");
+    let shown = ctx
+        .wait_js(
+            "thread view rows",
+            UI_TIMEOUT,
+            "const b = document.querySelector('[data-testid=thread-toggle]');\
+             if (!b || b.getAttribute('aria-pressed') !== 'true') return null;\
+             return { rows: document.querySelectorAll('[data-testid=message-row]').length, missing: Array.from(document.querySelectorAll('[data-testid=thread-missing]')).map(e => e.textContent) };",
+        )
+        .await;
+    assert_eq!(shown["rows"].as_u64(), Some(expect_messages as u64), "every message appears once in the thread view: {shown}");
+    if expect_messages == 10 {
+        assert!(
+            shown["missing"].to_string().contains("3E1A9807.3393A163@earthlink.net"),
+            "the missing parent of the p5ml thread must be shown as a placeholder: {shown}"
+        );
+    }
+    ctx.save_screenshot(&target.shot("threads.png")).await;
+    finish_target_checks(&ctx, target).await;
+}
+
+/// Scenario 5 (issue 3): an archive and an Outlook .msg picked together, then a Maildir folder:
+/// the counts match what the core finds natively, messages inside the zip carry their path inside
+/// it ("leak.zip › dir/file.eml"), and each file's SHA-256 in the log is the file's.
+pub async fn archive_msg_and_folder(ctx: Ctx, target: Target) {
+    let c = super::inputs::corpus_dir();
+    let zip = c.join("archives/libratom-emails.zip");
+    let msg = c.join("msg/msg_parser-rs/test_email.msg");
+    let maildir = c.join("maildir/email-folder-perl/testmaildir");
+    if !(zip.is_file() && msg.is_file() && maildir.is_dir()) {
+        eprintln!("NOTE: the shared corpus is ABSENT at {}: the archive/.msg/folder scenario needs its real files; skipped (the core's own archive fixtures are tested natively)", c.display());
+        return;
+    }
+    // What the core finds in the zip, natively: distinct messages (identical bytes count once).
+    let zip_bytes = std::fs::read(&zip).unwrap();
+    let native = leakloupe_core::ingest::ingest_all(&zip_bytes, "libratom-emails.zip");
+    let mut distinct: Vec<String> = native.messages.iter().map(|(_, s)| s.sha256.clone()).collect();
+    distinct.sort();
+    distinct.dedup();
+    let zip_distinct = distinct.len();
+    assert!(zip_distinct > 80, "the core should find most of the zip's 100 .eml files, found {zip_distinct}");
+
+    open(&ctx, target).await;
+    let input = ctx.find("input[type=file][data-testid=file-input]").await;
+    let paths = [zip.canonicalize().unwrap(), msg.canonicalize().unwrap()];
+    input.send_keys(&paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n")).await.expect("pick zip + msg");
+    let snap = wait_ingested(&ctx, zip_distinct + 1).await;
+    let z = file_entry(&snap, "libratom-emails.zip");
+    assert_eq!(s(&z["status"]), "ok", "zip entry: {z}");
+    assert_eq!(s(&z["format"]), "zip", "zip entry: {z}");
+    assert_eq!(s(&z["sha256"]), sha256_hex(&zip_bytes), "the log's SHA-256 of the zip");
+    let m = file_entry(&snap, "test_email.msg");
+    assert_eq!((s(&m["status"]).as_str(), s(&m["format"]).as_str(), s(&m["messages"]).as_str()), ("ok", "msg", "1"), "msg entry: {m}");
+
+    // A message from inside the zip names its place in it.
+    let rows = snap["rows"].as_array().unwrap();
+    let i = rows.iter().position(|r| s(&r["subject"]) != "Test Email").expect("a row from the zip");
+    click_row(&ctx, i, &s(&rows[i]["subject"])).await;
+    let loc = ctx
+        .wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;")
+        .await;
+    assert!(s(&loc).contains("libratom-emails.zip › emails/"), "a zipped message must show its path inside the zip: {loc}");
+
+    // Then a Maildir folder: ten more.
+    let folder = ctx.find("input[type=file][data-testid=folder-input]").await;
+    folder.send_keys(&maildir.canonicalize().unwrap().display().to_string()).await.expect("pick the Maildir");
+    wait_ingested(&ctx, zip_distinct + 1 + 10).await;
+    ctx.save_screenshot(&target.shot("archive.png")).await;
+    finish_target_checks(&ctx, target).await;
+}
+
+/// Scenario 6 (issue 4): the hostile HTML corpus (tests/hostile-html). Every message is opened in
+/// its sandboxed HTML view: no payload runs (each would set `__ll_pwned` on the page), nothing is
+/// requested (the proxy and the CSP recorder stay silent), the blocked count matches the
+/// expectation file, and the frame is sandboxed without scripts or same-origin.
+pub async fn hostile_html(ctx: Ctx, target: Target) {
+    let dir = super::harness::workspace_root().join("tests/hostile-html");
+    let mut cases: Vec<(String, Vec<u8>, Option<u64>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| {
+            let expect = std::fs::read_to_string(p.with_extension("expect")).unwrap_or_default();
+            let count = expect.lines().find_map(|l| l.strip_prefix("blocked-count ").and_then(|n| n.trim().parse().ok()));
+            (file_name(&p), std::fs::read(&p).unwrap(), count)
+        })
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 20, "the hostile corpus in {} is missing or small", dir.display());
+    open(&ctx, target).await;
+    ctx.js("window.__ll_pwned = undefined; return true;", vec![]).await;
+    let files: Vec<Value> =
+        cases.iter().map(|(n, b, _)| json!({ "name": n, "type": "message/rfc822", "b64": base64(b) })).collect();
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    let snap = wait_ingested(&ctx, cases.len()).await;
+    assert_eq!(snap["rows"].as_array().unwrap().len(), cases.len(), "all hostile rows fit the list window");
+    let ids = ctx.js("return Array.from(document.querySelectorAll('[data-testid=message-row]')).map(r => r.dataset.id);", vec![]).await;
+    let ids: Vec<String> = ids.as_array().unwrap().iter().map(s).collect();
+    let mut checked = 0;
+    let mut counted = 0;
+    for (i, id) in ids.iter().enumerate() {
+        // Clicked through the DOM (not WebDriver) so the windowed list does not scroll under the pointer.
+        let state = ctx
+            .wait_js(
+                &format!("row {i} open in the reader"),
+                UI_TIMEOUT,
+                &format!(
+                    "const r = document.querySelector('[data-testid=message-row][data-id=\"{id}\"]');\
+                     if (!r) return null;\
+                     if (r.getAttribute('aria-selected') !== 'true') {{ r.click(); return null; }}\
+                     const subj = document.querySelector('[data-testid=reader-subject]');\
+                     if (!subj || subj.textContent.trim() !== r.querySelector('.col-subject').textContent.trim()) return null;\
+                     const h = document.querySelector('[data-testid=body-mode-html]');\
+                     if (h && !document.querySelector('[data-testid=html-frame]')) {{ h.click(); return null; }}\
+                     const f = document.querySelector('[data-testid=html-frame]');\
+                     const b = document.querySelector('[data-testid=remote-blocked]');\
+                     const l = document.querySelector('[data-testid=reader-locations]');\
+                     return {{ src: r.querySelector('.col-subject').textContent, frame: !!f, sandbox: f ? f.getAttribute('sandbox') : null,\
+                              blocked: b ? Number(b.getAttribute('data-count')) : null, loc: l ? l.textContent : '' }};"
+                ),
+            )
+            .await;
+        if state["frame"].as_bool() == Some(true) {
+            assert_eq!(state["sandbox"], json!(""), "the HTML frame must be sandboxed with no permissions: {state}");
+            checked += 1;
+        }
+        let loc = s(&state["loc"]);
+        if let Some((name, _, Some(want))) = cases.iter().find(|(n, _, _)| loc.starts_with(&format!("{n},"))) {
+            assert_eq!(state["blocked"].as_u64(), Some(*want), "{name}: remote-blocked data-count vs its .expect: {state}");
+            counted += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let pwned = ctx.js("return window.__ll_pwned === undefined ? null : String(window.__ll_pwned);", vec![]).await;
+        assert!(pwned.is_null(), "a hostile payload ran while showing row {i} ({state}): __ll_pwned = {pwned}");
+    }
+    assert!(checked >= cases.len() - 2, "only {checked} of {} hostile messages showed a sandboxed HTML frame", cases.len());
+    let with_counts = cases.iter().filter(|c| c.2.is_some()).count();
+    assert_eq!(counted, with_counts, "every hostile message with a blocked-count was checked against it");
+    // Every expected blocked count, matched by the file each message came from.
+    let files = snap["files"].as_array().unwrap();
+    assert_eq!(files.len(), cases.len());
+    ctx.save_screenshot(&target.shot("hostile-html.png")).await;
     finish_target_checks(&ctx, target).await;
 }

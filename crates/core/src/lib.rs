@@ -19,10 +19,14 @@
 //! assert_eq!(r.messages[0].1.subject, "hi");
 //! ```
 
+pub mod analysis;
 pub mod auth;
 pub mod container;
 pub mod dedup;
 pub mod diagnostic;
+pub mod html;
 pub mod ingest;
 pub mod message;
 pub mod metadata;
+pub mod search;
+pub mod thread;

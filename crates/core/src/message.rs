@@ -68,6 +68,10 @@ pub struct MessageSummary {
     pub subject: String,
     /// The Message-ID as written (with angle brackets), if present.
     pub message_id: Option<String>,
+    /// Message-IDs this one answers (In-Reply-To), without angle brackets, for threading.
+    pub in_reply_to: Vec<String>,
+    /// Message-IDs of the conversation so far (References), oldest first, without angle brackets.
+    pub references: Vec<String>,
     /// Number of attachments (see [`read_message`] for what counts).
     pub attachment_count: u32,
     /// Size of the message bytes.
@@ -800,6 +804,12 @@ fn summary_from(
             .map(decoded)
             .unwrap_or_default(),
         message_id,
+        in_reply_to: first_header(headers, "In-Reply-To")
+            .map(|h| crate::thread::parse_references(&raw_value(h)))
+            .unwrap_or_default(),
+        references: first_header(headers, "References")
+            .map(|h| crate::thread::parse_references(&raw_value(h)))
+            .unwrap_or_default(),
         attachment_count: u32::try_from(attachment_count).unwrap_or(u32::MAX),
         size: raw.len() as u64,
         sha256: sha256_hex(raw),

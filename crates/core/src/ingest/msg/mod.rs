@@ -669,6 +669,8 @@ impl OutlookMessage {
             to: self.recipients_display(RecipientKind::To),
             subject: self.subject.clone(),
             message_id,
+            in_reply_to: header_ids(headers, "In-Reply-To"),
+            references: header_ids(headers, "References"),
             attachment_count: u32::try_from(self.attachments.len()).unwrap_or(u32::MAX),
             size: raw.len() as u64,
             sha256: sha256_hex(raw),
@@ -823,6 +825,15 @@ impl OutlookMessage {
     }
 }
 
+/// Message-IDs in a transport header (In-Reply-To, References), for threading.
+fn header_ids(headers: &[HeaderField], name: &str) -> Vec<String> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| crate::thread::parse_references(&h.raw))
+        .unwrap_or_default()
+}
+
 fn unreadable(raw: &[u8], reason: &str) -> MessageSummary {
     MessageSummary {
         date: None,
@@ -831,6 +842,8 @@ fn unreadable(raw: &[u8], reason: &str) -> MessageSummary {
         to: String::new(),
         subject: String::new(),
         message_id: None,
+        in_reply_to: Vec::new(),
+        references: Vec::new(),
         attachment_count: 0,
         size: raw.len() as u64,
         sha256: sha256_hex(raw),

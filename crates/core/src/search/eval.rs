@@ -1,0 +1,508 @@
+//! Evaluating a [`Query`] against a [`SearchIndex`]: every condition becomes a bitset over the internal
+//! document numbers (200,000 messages are 3,125 words, so AND/OR/NOT are trivial), then [`Hits`]; plus facets
+//! over the hits and the terms to highlight.
+
+use std::collections::HashMap;
+
+use super::index::{
+    Interner, SearchIndex, FIELD_DOMAIN, FIELD_TYPE, FLAG_ATTACHMENT, FLAG_HTML, NONE,
+};
+use super::postings::Reader;
+use super::query::{DateOp, Has, Node, Query, QueryTerm, SizeOp, TextField};
+use super::tokenize::{tokenize, Mode};
+
+/// The messages a query found, in increasing id order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hits {
+    ids: Vec<u32>,
+    docs: Vec<u32>,
+}
+
+impl Hits {
+    /// Message ids, increasing.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// Number of hits.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The ids, by value.
+    pub fn into_ids(self) -> Vec<u32> {
+        self.ids
+    }
+}
+
+/// What to count in [`SearchIndex::facets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacetKind {
+    /// Sender addresses (lower case).
+    Senders,
+    /// Recipient addresses (To, Cc, Bcc; lower case).
+    Recipients,
+    /// Sender domains.
+    SenderDomains,
+    /// Months of the date, "YYYY-MM" (UTC), in chronological order; undated messages are not counted.
+    Months,
+    /// Attachment MIME types.
+    AttachmentTypes,
+    /// Tags (as first written).
+    Tags,
+}
+
+/// The facet values of one document, pushed into the vector.
+type PerDoc<'a> = &'a dyn Fn(usize, &mut Vec<u32>);
+
+/// A set of internal document numbers.
+#[derive(Clone)]
+struct Bits {
+    words: Vec<u64>,
+}
+
+impl Bits {
+    fn none(n: usize) -> Self {
+        Bits {
+            words: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    fn all(n: usize) -> Self {
+        let mut b = Bits {
+            words: vec![u64::MAX; n.div_ceil(64)],
+        };
+        b.trim(n);
+        b
+    }
+
+    fn trim(&mut self, n: usize) {
+        if n % 64 != 0 {
+            if let Some(last) = self.words.last_mut() {
+                *last &= (1u64 << (n % 64)) - 1;
+            }
+        }
+    }
+
+    fn set(&mut self, doc: u32) {
+        let d = usize::try_from(doc).unwrap_or(usize::MAX);
+        if let Some(w) = self.words.get_mut(d / 64) {
+            *w |= 1 << (d % 64);
+        }
+    }
+
+    fn has(&self, doc: u32) -> bool {
+        let d = usize::try_from(doc).unwrap_or(usize::MAX);
+        self.words
+            .get(d / 64)
+            .is_some_and(|w| w & (1 << (d % 64)) != 0)
+    }
+
+    fn and(&mut self, o: &Bits) {
+        for (a, b) in self.words.iter_mut().zip(&o.words) {
+            *a &= b;
+        }
+    }
+
+    fn or(&mut self, o: &Bits) {
+        for (a, b) in self.words.iter_mut().zip(&o.words) {
+            *a |= b;
+        }
+    }
+
+    fn not(&mut self, n: usize) {
+        for w in &mut self.words {
+            *w = !*w;
+        }
+        self.trim(n);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    fn docs(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (i, &w) in self.words.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                let bit = w.trailing_zeros();
+                out.push(u32::try_from(i * 64).unwrap_or(NONE).saturating_add(bit));
+                w &= w - 1;
+            }
+        }
+        out
+    }
+}
+
+impl SearchIndex {
+    /// The messages matching `query`, ids increasing. Never panics.
+    pub fn search(&self, query: &Query) -> Hits {
+        let n = self.ids.len();
+        let bits = match &query.root {
+            None => Bits::all(n),
+            Some(node) => self.eval(node),
+        };
+        let docs = bits.docs();
+        let ids = docs
+            .iter()
+            .filter_map(|&d| self.ids.get(usize::try_from(d).ok()?).copied())
+            .collect();
+        Hits { ids, docs }
+    }
+
+    fn eval(&self, node: &Node) -> Bits {
+        let n = self.ids.len();
+        match node {
+            Node::Text { field, terms } => {
+                let mut out = Bits::none(n);
+                match field {
+                    Some(f) => self.text_in(f.index(), terms, &mut out),
+                    None => {
+                        for f in TextField::ALL {
+                            self.text_in(f.index(), terms, &mut out);
+                        }
+                    }
+                }
+                out
+            }
+            Node::Domain(d) => self.single(FIELD_DOMAIN, d),
+            Node::AttachmentType(t) => self.single(FIELD_TYPE, t),
+            Node::Has(h) => {
+                let flag = match h {
+                    Has::Attachment => FLAG_ATTACHMENT,
+                    Has::Html => FLAG_HTML,
+                };
+                self.column(|d| self.flags.get(d).is_some_and(|f| f & flag != 0))
+            }
+            Node::Date { op, start, end } => self.column(|d| {
+                let t = self.dates.get(d).copied().unwrap_or(i64::MIN);
+                t != i64::MIN
+                    && match op {
+                        DateOp::Before => t < *start,
+                        DateOp::After => t >= *start,
+                        DateOp::On => t >= *start && t < *end,
+                    }
+            }),
+            Node::Size { op, bytes } => self.column(|d| {
+                let s = self.sizes.get(d).copied().unwrap_or(0);
+                match op {
+                    SizeOp::Larger => s > *bytes,
+                    SizeOp::Smaller => s < *bytes,
+                }
+            }),
+            Node::Keyword { name, value } => {
+                let field = self
+                    .keyword_names
+                    .get(name)
+                    .and_then(|k| self.keywords.get(usize::try_from(k).ok()?));
+                match field {
+                    Some(f) => {
+                        let mut out = Bits::none(n);
+                        let docs = f
+                            .values
+                            .get(value)
+                            .and_then(|v| f.docs.get(usize::try_from(v).ok()?));
+                        for &d in docs.into_iter().flatten() {
+                            out.set(d);
+                        }
+                        out
+                    }
+                    None if name == "tag" => Bits::none(n),
+                    // Not a keyword this index knows: search the text "name value" instead.
+                    None => self.eval(&fallback_text(name, value)),
+                }
+            }
+            Node::Not(inner) => {
+                let mut b = self.eval(inner);
+                b.not(n);
+                b
+            }
+            Node::And(children) => {
+                // Positive conditions first; negations then only clear bits.
+                let mut acc: Option<Bits> = None;
+                for c in children.iter().filter(|c| !matches!(c, Node::Not(_))) {
+                    let b = self.eval(c);
+                    match &mut acc {
+                        None => acc = Some(b),
+                        Some(a) => a.and(&b),
+                    }
+                    if acc.as_ref().is_some_and(Bits::is_empty) {
+                        return Bits::none(n);
+                    }
+                }
+                let mut acc = acc.unwrap_or_else(|| Bits::all(n));
+                for c in children {
+                    if let Node::Not(inner) = c {
+                        let mut b = self.eval(inner);
+                        b.not(n);
+                        acc.and(&b);
+                    }
+                }
+                acc
+            }
+            Node::Or(children) => {
+                let mut acc = Bits::none(n);
+                for c in children {
+                    acc.or(&self.eval(c));
+                }
+                acc
+            }
+        }
+    }
+
+    fn column(&self, keep: impl Fn(usize) -> bool) -> Bits {
+        let mut out = Bits::none(self.ids.len());
+        for d in 0..self.ids.len() {
+            if keep(d) {
+                out.set(u32::try_from(d).unwrap_or(NONE));
+            }
+        }
+        out
+    }
+
+    fn single(&self, field: u8, term: &str) -> Bits {
+        let mut out = Bits::none(self.ids.len());
+        if let Some(id) = self.postings.find(field, term) {
+            let mut r = self.postings.reader(id);
+            while let Some((d, _)) = r.next_doc() {
+                out.set(d);
+            }
+        }
+        out
+    }
+
+    /// Set the documents where `terms` occur at their offsets in `field`.
+    fn text_in(&self, field: u8, terms: &[QueryTerm], out: &mut Bits) {
+        match terms {
+            [] => {}
+            [one] => {
+                if let Some(id) = self.postings.find(field, &one.text) {
+                    let mut r = self.postings.reader(id);
+                    while let Some((d, _)) = r.next_doc() {
+                        out.set(d);
+                    }
+                }
+            }
+            _ => self.phrase(field, terms, out),
+        }
+    }
+
+    fn phrase(&self, field: u8, terms: &[QueryTerm], out: &mut Bits) {
+        let mut readers: Vec<(Reader<'_>, u32)> = Vec::with_capacity(terms.len());
+        for t in terms {
+            match self.postings.find(field, &t.text) {
+                Some(id) => readers.push((self.postings.reader(id), t.offset)),
+                None => return,
+            }
+        }
+        let mut current: Vec<u32> = Vec::with_capacity(readers.len());
+        for (r, _) in &mut readers {
+            match r.next_doc() {
+                Some((d, _)) => current.push(d),
+                None => return,
+            }
+        }
+        let mut positions: Vec<Vec<u32>> = vec![Vec::new(); readers.len()];
+        loop {
+            let target = current.iter().copied().max().unwrap_or(0);
+            let mut aligned = true;
+            for (k, (r, _)) in readers.iter_mut().enumerate() {
+                let Some(c) = current.get_mut(k) else { return };
+                while *c < target {
+                    match r.next_doc() {
+                        Some((d, _)) => *c = d,
+                        None => return,
+                    }
+                }
+                if *c != target {
+                    aligned = false;
+                }
+            }
+            if !aligned {
+                continue;
+            }
+            for ((r, _), p) in readers.iter_mut().zip(&mut positions) {
+                r.positions(p);
+            }
+            if phrase_at(&readers, &positions) {
+                out.set(target);
+            }
+            for (k, (r, _)) in readers.iter_mut().enumerate() {
+                match (r.next_doc(), current.get_mut(k)) {
+                    (Some((d, _)), Some(c)) => *c = d,
+                    _ => return,
+                }
+            }
+        }
+    }
+
+    /// The folded terms to highlight for `query` (the words and phrase words it looks for, not those it
+    /// excludes); pass them to [`highlight_ranges`](super::tokenize::highlight_ranges).
+    pub fn highlight_terms(&self, query: &Query) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(root) = &query.root {
+            self.collect_terms(root, &mut out);
+        }
+        out
+    }
+
+    fn collect_terms(&self, node: &Node, out: &mut Vec<String>) {
+        match node {
+            Node::Text { terms, .. } => {
+                for t in terms {
+                    if !out.contains(&t.text) {
+                        out.push(t.text.clone());
+                    }
+                }
+            }
+            Node::Keyword { name, value }
+                if self.keyword_names.get(name).is_none() && name != "tag" =>
+            {
+                self.collect_terms(&fallback_text(name, value), out)
+            }
+            Node::Domain(d) if !out.contains(d) => out.push(d.clone()),
+            Node::And(c) | Node::Or(c) => {
+                for n in c {
+                    self.collect_terms(n, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts of `kind` over `hits`, most frequent first (ties by value), except months (chronological).
+    pub fn facets(&self, hits: &Hits, kind: FacetKind) -> Vec<(String, u32)> {
+        let (names, per_doc): (&Interner, PerDoc<'_>) = match kind {
+            FacetKind::Senders => (&self.addresses, &|d, out| {
+                out.extend(self.sender.get(d).filter(|s| **s != NONE));
+            }),
+            FacetKind::SenderDomains => (&self.domains, &|d, out| {
+                let dom = self
+                    .sender
+                    .get(d)
+                    .and_then(|s| self.address_domain.get(usize::try_from(*s).ok()?));
+                out.extend(dom);
+            }),
+            FacetKind::Recipients => (&self.addresses, &|d, out| {
+                out.extend_from_slice(span(&self.recipients, &self.recip_at, d));
+            }),
+            FacetKind::AttachmentTypes => (&self.type_names, &|d, out| {
+                out.extend_from_slice(span(&self.types, &self.types_at, d));
+            }),
+            FacetKind::Months => return self.month_counts(hits),
+            FacetKind::Tags => return self.tag_counts(hits),
+        };
+        let mut counts = vec![0u32; names.names.len()];
+        let mut values = Vec::new();
+        for &doc in &hits.docs {
+            values.clear();
+            per_doc(usize::try_from(doc).unwrap_or(usize::MAX), &mut values);
+            for v in &values {
+                if let Some(c) = usize::try_from(*v).ok().and_then(|v| counts.get_mut(v)) {
+                    *c += 1;
+                }
+            }
+        }
+        let mut out: Vec<(String, u32)> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(k, c)| (names.name(u32::try_from(k).unwrap_or(NONE)).to_string(), *c))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
+    fn month_counts(&self, hits: &Hits) -> Vec<(String, u32)> {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for &doc in &hits.docs {
+            let m = usize::try_from(doc)
+                .ok()
+                .and_then(|d| self.months.get(d))
+                .copied();
+            if let Some(m) = m.filter(|m| *m != NONE) {
+                *counts.entry(m).or_insert(0) += 1;
+            }
+        }
+        let mut m: Vec<(u32, u32)> = counts.into_iter().collect();
+        m.sort_unstable();
+        m.into_iter()
+            .map(|(k, c)| (format!("{:04}-{:02}", k / 12, k % 12 + 1), c))
+            .collect()
+    }
+
+    fn tag_counts(&self, hits: &Hits) -> Vec<(String, u32)> {
+        let Some(field) = self
+            .keyword_names
+            .get("tag")
+            .and_then(|k| self.keywords.get(usize::try_from(k).ok()?))
+        else {
+            return Vec::new();
+        };
+        let mut bits = Bits::none(self.ids.len());
+        for &d in &hits.docs {
+            bits.set(d);
+        }
+        field
+            .docs
+            .iter()
+            .enumerate()
+            .filter_map(|(v, docs)| {
+                let c = docs.iter().filter(|d| bits.has(**d)).count();
+                let c = u32::try_from(c).unwrap_or(NONE);
+                (c > 0).then(|| (field.display.get(v).cloned().unwrap_or_default(), c))
+            })
+            .collect()
+    }
+}
+
+/// The values of document `d` in a flat column with start offsets `at`.
+fn span<'a>(values: &'a [u32], at: &[u32], d: usize) -> &'a [u32] {
+    let s = at
+        .get(d)
+        .and_then(|v| usize::try_from(*v).ok())
+        .unwrap_or(0);
+    let e = at
+        .get(d + 1)
+        .and_then(|v| usize::try_from(*v).ok())
+        .unwrap_or(s);
+    values.get(s..e.max(s)).unwrap_or_default()
+}
+
+/// Whether the current document's positions hold the phrase: term k at p + offset_k for some p.
+fn phrase_at(readers: &[(Reader<'_>, u32)], positions: &[Vec<u32>]) -> bool {
+    let (Some((_, o0)), Some(first)) = (readers.first(), positions.first()) else {
+        return false;
+    };
+    first.iter().any(|&p0| {
+        let Some(base) = p0.checked_sub(*o0) else {
+            return false;
+        };
+        readers.iter().zip(positions).skip(1).all(|((_, o), ps)| {
+            base.checked_add(*o)
+                .is_some_and(|want| ps.binary_search(&want).is_ok())
+        })
+    })
+}
+
+/// `name:value` for an index without keyword `name`: the text "name value" as a phrase, anywhere.
+fn fallback_text(name: &str, value: &str) -> Node {
+    let text = format!("{name}:{value}");
+    let mut terms = Vec::new();
+    tokenize(&text, Mode::Query, &mut |t, offset, _| {
+        terms.push(QueryTerm {
+            text: t.to_string(),
+            offset,
+        })
+    });
+    if terms.is_empty() {
+        return Node::Or(Vec::new());
+    }
+    Node::Text { field: None, terms }
+}
