@@ -27,6 +27,11 @@ pub enum Request {
     },
     /// Stop reading: finish the current chunk, keep what was found, drop the queue.
     Cancel,
+    /// Run a query in the search language ("from:x has:attachment \"exact words\"").
+    Search {
+        /// The query as typed.
+        query: String,
+    },
 }
 
 /// What the worker tells the UI.
@@ -99,6 +104,15 @@ pub enum Event {
     Idle,
     /// The conversation threads of everything loaded, as list items in thread order.
     Threads(Vec<ThreadItem>),
+    /// The answer to [`Request::Search`].
+    SearchResult {
+        /// The query it answers.
+        query: String,
+        /// Matching messages (all of them for an empty query), or why the query is malformed.
+        outcome: Result<Vec<MessageId>, QueryProblem>,
+        /// Words to highlight.
+        terms: Vec<String>,
+    },
     /// The answer to [`Request::Open`].
     Opened(Box<MessageView>),
     /// A request could not be answered.
@@ -117,6 +131,15 @@ pub struct ThreadItem {
     pub id: Option<MessageId>,
     /// For a placeholder: the Message-ID that replies point at but no message carries.
     pub missing: Option<String>,
+}
+
+/// Why a query could not be run, and where in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryProblem {
+    /// One plain sentence.
+    pub message: String,
+    /// 1-based column where the problem starts.
+    pub column: usize,
 }
 
 /// How bad a problem is.

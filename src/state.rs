@@ -3,11 +3,12 @@
 //! Pure data, no DOM: tested natively. The message list is kept sorted by date (undated messages
 //! last, ties by arrival), so the list component only has to draw a window of it.
 
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::protocol::{Event, MessageId, MessageRow, MessageView, Severity, SourceId, ThreadItem};
+use crate::protocol::{Event, MessageId, MessageRow, MessageView, QueryProblem, Severity, SourceId, ThreadItem};
 
 /// Where ingest stands, as `data-state` on `[data-testid=ingest-status]` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,6 +30,49 @@ impl Phase {
             Phase::Working => "working",
             Phase::Done => "done",
         }
+    }
+}
+
+/// The message list, shared (not copied) between successive states: a leak has hundreds of
+/// thousands of rows, and copying them on every batch made ingest quadratic. Equality is by identity
+/// and version, so components re-render exactly when the rows changed.
+#[derive(Clone, Default)]
+pub struct Rows {
+    inner: Rc<RefCell<Vec<MessageRow>>>,
+    version: u64,
+}
+
+impl PartialEq for Rows {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner) && self.version == other.version
+    }
+}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({} rows, v{})", self.inner.borrow().len(), self.version)
+    }
+}
+
+impl Rows {
+    /// Read the rows.
+    pub fn borrow(&self) -> Ref<'_, Vec<MessageRow>> {
+        self.inner.borrow()
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.inner.borrow().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn update(&mut self, f: impl FnOnce(&mut Vec<MessageRow>)) {
+        f(&mut self.inner.borrow_mut());
+        self.version += 1;
     }
 }
 
@@ -105,7 +149,7 @@ pub struct State {
     /// Files in the order given.
     pub files: Vec<FileEntry>,
     /// All messages, sorted by date.
-    pub rows: Rc<Vec<MessageRow>>,
+    pub rows: Rows,
     /// The selected message.
     pub selected: Option<MessageId>,
     /// The reader pane.
@@ -128,6 +172,23 @@ pub struct State {
     pub threads: Option<Rc<Vec<ThreadItem>>>,
     /// Whether the list shows threads instead of the date order.
     pub thread_view: bool,
+    /// The current search, if any.
+    pub search: Option<SearchState>,
+}
+
+/// The query in force and what it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchState {
+    /// The query as typed.
+    pub query: String,
+    /// Matching messages (None while the query is malformed).
+    pub hits: Option<Rc<std::collections::HashSet<MessageId>>>,
+    /// Why the query could not run.
+    pub problem: Option<QueryProblem>,
+    /// Words to highlight.
+    pub terms: Vec<String>,
+    /// Changes with every answer, so components can tell results apart cheaply.
+    pub serial: u64,
 }
 
 /// Everything that changes the state.
@@ -145,6 +206,8 @@ pub enum Action {
     DismissAlert,
     /// Switch between date order and thread view.
     ToggleThreads,
+    /// The search box was cleared.
+    ClearSearch,
 }
 
 fn sort_key(row: &MessageRow) -> (bool, i64, MessageId) {
@@ -157,7 +220,7 @@ fn sort_key(row: &MessageRow) -> (bool, i64, MessageId) {
 impl State {
     /// Position of a message in the sorted list.
     pub fn position(&self, id: MessageId) -> Option<usize> {
-        self.rows.iter().position(|r| r.id == id)
+        self.rows.borrow().iter().position(|r| r.id == id)
     }
 
     /// The message `delta` rows away from the selection (or the first/last when none is selected).
@@ -171,7 +234,7 @@ impl State {
             None if delta < 0 => last,
             None => 0,
         };
-        self.rows.get(pos as usize).map(|r| r.id)
+        self.rows.borrow().get(pos as usize).map(|r| r.id)
     }
 
     /// Number of messages loaded.
@@ -239,27 +302,38 @@ impl State {
             }
             Event::Copies(ids) => {
                 self.copies += ids.len() as u64;
-                let rows = Rc::make_mut(&mut self.rows);
-                for row in rows.iter_mut() {
-                    let n = ids.iter().filter(|&&id| id == row.id).count() as u32;
-                    row.copies += n;
-                }
+                let ids: std::collections::HashMap<MessageId, u32> = ids.iter().fold(Default::default(), |mut m, id| {
+                    *m.entry(*id).or_default() += 1;
+                    m
+                });
+                self.rows.update(|rows| {
+                    for row in rows.iter_mut() {
+                        row.copies += ids.get(&row.id).copied().unwrap_or(0);
+                    }
+                });
             }
             Event::Variants(ids) => {
-                let rows = Rc::make_mut(&mut self.rows);
-                for row in rows.iter_mut().filter(|r| ids.contains(&r.id)) {
-                    row.variant = true;
-                }
+                let ids: std::collections::HashSet<MessageId> = ids.into_iter().collect();
+                self.rows.update(|rows| {
+                    for row in rows.iter_mut().filter(|r| ids.contains(&r.id)) {
+                        row.variant = true;
+                    }
+                });
             }
             Event::Rows(new_rows) => {
-                let rows = Rc::make_mut(&mut self.rows);
                 for r in &new_rows {
                     if let Some(f) = self.files.iter_mut().find(|f| f.id == r.source) {
                         f.messages += 1;
                     }
                 }
-                rows.extend(new_rows);
-                rows.sort_by_key(sort_key);
+                // The list is sorted and so, mostly, is a batch: sorting the batch and appending leaves
+                // two runs, which the stable sort merges in linear time.
+                let mut new_rows = new_rows;
+                new_rows.sort_by_key(sort_key);
+                self.rows.update(|rows| {
+                    rows.extend(new_rows);
+                    rows.sort_by_key(sort_key);
+                });
             }
             Event::Problem { source, severity, text } => {
                 if let Some(f) = self.file_mut(source) {
@@ -290,6 +364,17 @@ impl State {
             }
             Event::Failed { text } => self.alert = Some(text),
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
+            Event::SearchResult { query, outcome, terms } => {
+                let serial = self.search.as_ref().map_or(0, |s| s.serial) + 1;
+                self.search = Some(match outcome {
+                    Ok(_) if query.trim().is_empty() => SearchState { query, hits: None, problem: None, terms, serial },
+                    Ok(ids) => SearchState { query, hits: Some(Rc::new(ids.into_iter().collect())), problem: None, terms, serial },
+                    Err(problem) => SearchState { query, hits: None, problem: Some(problem), terms, serial },
+                });
+                if self.search.as_ref().is_some_and(|s| s.query.trim().is_empty()) {
+                    self.search = None;
+                }
+            }
         }
     }
 }
@@ -315,6 +400,7 @@ impl Reducible for State {
             Action::ToggleRaw => next.show_raw = !next.show_raw,
             Action::DismissAlert => next.alert = None,
             Action::ToggleThreads => next.thread_view = !next.thread_view,
+            Action::ClearSearch => next.search = None,
         }
         Rc::new(next)
     }
@@ -362,7 +448,7 @@ mod tests {
         assert_eq!(s.phase, Phase::Working);
         s = reduce(s, w(Event::Rows(vec![row(0, Some(30)), row(1, None), row(2, Some(10))])));
         s = reduce(s, w(Event::Rows(vec![row(3, Some(20))])));
-        let ids: Vec<_> = s.rows.iter().map(|r| r.id).collect();
+        let ids: Vec<_> = s.rows.borrow().iter().map(|r| r.id).collect();
         assert_eq!(ids, vec![2, 3, 0, 1]);
         assert_eq!(s.files[0].messages, 4);
         s = reduce(s, w(Event::Idle));
@@ -429,8 +515,8 @@ mod tests {
         s = reduce(s, w(Event::Rows(vec![row(0, Some(1)), row(1, Some(2))])));
         s = reduce(s, w(Event::Copies(vec![0, 0])));
         s = reduce(s, w(Event::Variants(vec![1])));
-        assert_eq!(s.rows[0].copies, 3);
-        assert!(s.rows[1].variant && !s.rows[0].variant);
+        assert_eq!(s.rows.borrow()[0].copies, 3);
+        assert!(s.rows.borrow()[1].variant && !s.rows.borrow()[0].variant);
         assert_eq!(s.copies, 2);
         let progress = Event::Progress { current: Some((0, 2000)), bytes_done: 2000, bytes_total: 4000, messages: 4, worker_memory: 0 };
         s = reduce(s, Action::Worker(progress, 3000.0));

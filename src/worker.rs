@@ -18,6 +18,7 @@ use std::rc::Rc;
 use std::collections::VecDeque;
 
 use leakloupe_core::analysis;
+use leakloupe_core::search;
 use leakloupe_core::thread;
 use leakloupe_core::auth::{self, KeyStore};
 use leakloupe_core::container::{self, ContainerKind, Limits, Located, RandomAccess};
@@ -107,6 +108,8 @@ struct WorkerState {
     keys: KeyStore,
     /// What threading needs of each distinct message, by id.
     threading: Vec<thread::ThreadInput>,
+    /// Full-text index of every distinct message.
+    index: search::SearchIndex,
     bytes_total: u64,
     bytes_done: u64,
 }
@@ -168,6 +171,7 @@ fn answer(req: Request) {
             Ok(view) => send(&Event::Opened(Box::new(view))),
             Err(text) => send(&Event::Failed { text }),
         },
+        Request::Search { query } => send(&run_search(query)),
         Request::Cancel => STATE.with(|st| {
             let mut st = st.borrow_mut();
             if st.running {
@@ -194,6 +198,24 @@ fn js_error_text(e: &JsValue) -> String {
         .and_then(|m| m.as_string())
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".into())
+}
+
+fn run_search(query: String) -> Event {
+    STATE.with(|st| {
+        let st = st.borrow();
+        match st.index.parse(&query) {
+            Ok(q) => Event::SearchResult {
+                terms: st.index.highlight_terms(&q),
+                outcome: Ok(st.index.search(&q).into_ids()),
+                query,
+            },
+            Err(e) => Event::SearchResult {
+                outcome: Err(protocol::QueryProblem { message: e.message.clone(), column: e.column() }),
+                terms: Vec::new(),
+                query,
+            },
+        }
+    })
 }
 
 /// Read one stored message: its bytes, its detail, and its core summary.
@@ -390,6 +412,11 @@ impl Forwarder {
 
 impl IngestSink for Forwarder {
     fn message(&mut self, span: MessageSpan, summary: MessageSummary) {
+        // Outlook .msg arrives here without RFC 822 bytes: index what the summary knows.
+        self.message_with_bytes(span, summary, &[]);
+    }
+
+    fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, raw: &[u8]) {
         self.found += 1;
         let source = self.source;
         let (id, seen) = STATE.with(|st| {
@@ -407,6 +434,9 @@ impl IngestSink for Forwarder {
                         locations: vec![Location { source, entry: self.entry.clone(), span: span.clone() }],
                         message_id: summary.message_id.clone(),
                     });
+                    let doc = if raw.is_empty() { doc_from_summary(&summary) } else { search::Doc::from_raw(raw) };
+                    // Ids only grow, so `add` cannot refuse this one.
+                    let _ = st.index.add(id, &doc);
                     st.threading.push(thread::ThreadInput {
                         id,
                         message_id: summary.message_id.clone(),
@@ -694,6 +724,18 @@ fn ingest_container(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: 
         ));
     }
     fw.flush();
+}
+
+/// What the index can know of a message without its bytes (an Outlook .msg during ingest).
+fn doc_from_summary(s: &MessageSummary) -> search::Doc {
+    search::Doc {
+        subject: s.subject.clone(),
+        from: search::parse_addr_list(&s.from),
+        to: search::parse_addr_list(&s.to),
+        date: s.date.map(|d| d.utc_unix),
+        size: s.size,
+        ..Default::default()
+    }
 }
 
 fn info(text: String) -> Diagnostic {

@@ -149,6 +149,19 @@ pub fn app() -> Html {
         })
     };
 
+    let on_search = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |query: String| {
+            if query.trim().is_empty() {
+                dispatcher.dispatch(Action::ClearSearch);
+            }
+            if let Some(b) = &*bridge {
+                b.request(Request::Search { query });
+            }
+        })
+    };
+
     let on_toggle_threads = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::ToggleThreads))
@@ -168,7 +181,8 @@ pub fn app() -> Html {
         <div class={classes!("app", dragging.then_some("dragging"))}>
             <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
                 messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
-                copies={state.copies} worker_memory={state.worker_memory} on_files={on_files.clone()} on_cancel={on_cancel} />
+                copies={state.copies} worker_memory={state.worker_memory} search={state.search.clone()} on_search={on_search}
+                on_files={on_files.clone()} on_cancel={on_cancel} />
             if let Some(alert) = &state.alert {
                 <div class="alert" role="alert">
                     <span>{ alert.clone() }</span>
@@ -188,7 +202,9 @@ pub fn app() -> Html {
                 <main class="workspace">
                     <section class="list-pane" aria-label="Messages">
                         <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select.clone()}
-                            threads={state.threads.clone()} thread_view={state.thread_view} on_toggle_threads={on_toggle_threads} />
+                            threads={state.threads.clone()} thread_view={state.thread_view} on_toggle_threads={on_toggle_threads}
+                            filter={state.search.as_ref().and_then(|s| s.hits.clone())}
+                            filter_serial={state.search.as_ref().map_or(0, |s| s.serial)} />
                     </section>
                     <section class="reader-pane" aria-label="Reader">
                         <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw}

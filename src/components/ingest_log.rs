@@ -3,7 +3,6 @@
 //! file the app cannot read is listed as an error with the reason. "Export custody CSV" saves every
 //! file's and every message's hash and location, for a chain-of-custody record.
 
-use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -18,7 +17,7 @@ pub struct IngestLogProps {
     /// Files in the order given.
     pub files: Vec<FileEntry>,
     /// Messages, for the custody export.
-    pub rows: Rc<Vec<MessageRow>>,
+    pub rows: crate::state::Rows,
 }
 
 /// One CSV field, quoted when needed (RFC 4180). Fields that a spreadsheet would run as a formula
@@ -112,7 +111,7 @@ pub fn ingest_log(p: &IngestLogProps) -> Html {
     );
     let export = {
         let (files, rows) = (p.files.clone(), p.rows.clone());
-        Callback::from(move |_: MouseEvent| download("leakloupe-custody.csv", &custody_csv(&files, &rows), "text/csv"))
+        Callback::from(move |_: MouseEvent| download("leakloupe-custody.csv", &custody_csv(&files, &rows.borrow()), "text/csv"))
     };
     html! {
         <section class={classes!("ingest-log", (!*open).then_some("closed"))} data-testid="ingest-log" aria-label="Ingest log">

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use crate::format;
 use crate::protocol::{MessageId, MessageRow, ThreadItem};
+use crate::state::Rows;
 
 /// Height of one row in CSS pixels.
 pub const ROW_HEIGHT: f64 = 30.0;
@@ -26,7 +27,7 @@ const OVERSCAN: usize = 10;
 #[derive(Properties, PartialEq)]
 pub struct MessageListProps {
     /// All rows, sorted.
-    pub rows: Rc<Vec<MessageRow>>,
+    pub rows: Rows,
     /// Selected message.
     pub selected: Option<MessageId>,
     /// Called when the user selects a message.
@@ -37,6 +38,10 @@ pub struct MessageListProps {
     pub thread_view: bool,
     /// Switch between date order and threads.
     pub on_toggle_threads: Callback<()>,
+    /// Only these messages, when a search is in force.
+    pub filter: Option<Rc<std::collections::HashSet<MessageId>>>,
+    /// Changes whenever `filter` does.
+    pub filter_serial: u64,
 }
 
 /// One line of the list: a message (with its thread depth) or a placeholder for a missing one.
@@ -61,18 +66,53 @@ pub fn message_list(p: &MessageListProps) -> Html {
     // (scroll top, viewport height) in px.
     let view = use_state(|| (0.0f64, 600.0f64));
 
-    let by_id = use_memo(p.rows.clone(), |rows| rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
-    let threaded = if p.thread_view { p.threads.clone() } else { None };
+    let by_id = use_memo(p.rows.clone(), |rows| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
+    let all_rows = p.rows.borrow();
+    // With a search in force: the matching rows (date order) or thread items (placeholders dropped).
+    let filtered = {
+        let filter = p.filter.clone();
+        use_memo((p.rows.clone(), p.threads.clone(), p.thread_view, p.filter_serial), move |(rows, threads, thread_view, _)| {
+            let f = filter?;
+            Some(if *thread_view {
+                let t = threads.as_ref().map(|t| t.iter().filter(|it| it.id.is_some_and(|id| f.contains(&id))).cloned().collect()).unwrap_or_default();
+                (Vec::new(), Some(Rc::new(t)))
+            } else {
+                (rows.borrow().iter().enumerate().filter(|(_, r)| f.contains(&r.id)).map(|(i, _)| i).collect::<Vec<usize>>(), None)
+            })
+        })
+    };
+    let threaded = match (&*filtered, p.thread_view) {
+        (Some((_, t)), true) => t.clone(),
+        (None, true) => p.threads.clone(),
+        _ => None,
+    };
+    let order: Option<Rc<Vec<usize>>> = match &*filtered {
+        Some((o, None)) => Some(Rc::new(o.clone())),
+        _ => None,
+    };
+    let row_at = {
+        let order = order.clone();
+        move |i: usize| -> Option<usize> {
+            match &order {
+                Some(o) => o.get(i).copied(),
+                None => Some(i),
+            }
+        }
+    };
     let line = {
-        let (rows, threaded, by_id) = (p.rows.clone(), threaded.clone(), by_id.clone());
+        let (rows, threaded, by_id, row_at) = (p.rows.clone(), threaded.clone(), by_id.clone(), row_at.clone());
         move |i: usize| -> Option<(Option<MessageId>, u32)> {
             match &threaded {
-                None => rows.get(i).map(|r| (Some(r.id), 0)),
+                None => row_at(i).and_then(|ri| rows.borrow().get(ri).map(|r| (Some(r.id), 0))),
                 Some(t) => t.get(i).map(|item| (item.id.filter(|id| by_id.contains_key(id)), item.depth)),
             }
         }
     };
-    let total = threaded.as_ref().map_or(p.rows.len(), |t| t.len());
+    let total = match (&threaded, &order) {
+        (Some(t), _) => t.len(),
+        (None, Some(o)) => o.len(),
+        (None, None) => all_rows.len(),
+    };
     let first = ((view.0 / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN).min(total);
     let visible = (view.1 / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
     let last = (first + visible).min(total);
@@ -173,9 +213,12 @@ pub fn message_list(p: &MessageListProps) -> Html {
 
     let lines: Vec<Line<'_>> = (first..last)
         .filter_map(|i| match &threaded {
-            None => p.rows.get(i).map(|r| Line::Message(r, 0)),
+            None => row_at(i).and_then(|ri| all_rows.get(ri)).map(|r| Line::Message(r, 0)),
             Some(t) => t.get(i).map(|item| match (item.id.and_then(|id| by_id.get(&id)), &item.missing) {
-                (Some(&ri), _) => Line::Message(&p.rows[ri], item.depth),
+                (Some(&ri), _) => match all_rows.get(ri) {
+                    Some(r) => Line::Message(r, item.depth),
+                    None => Line::Group(item.depth),
+                },
                 (None, Some(m)) => Line::Missing(m.as_str(), item.depth),
                 (None, None) => Line::Group(item.depth),
             }),

@@ -32,6 +32,10 @@ pub struct ToolbarProps {
     pub on_files: Callback<Vec<(web_sys::File, String)>>,
     /// Stop reading.
     pub on_cancel: Callback<()>,
+    /// The search in force.
+    pub search: Option<crate::state::SearchState>,
+    /// Run a query (Enter in the search box).
+    pub on_search: Callback<String>,
 }
 
 /// "0:42", "1:02:03".
@@ -108,6 +112,27 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 if p.phase == Phase::Working {
                     <button class="button small" data-testid="cancel" onclick={p.on_cancel.reform(|_| ())}
                         title="Stop reading; everything loaded so far is kept">{ "Cancel" }</button>
+                }
+            </div>
+            <div class="search">
+                <input type="search" data-testid="search-input" placeholder="Search: words, \"phrases\", from: to: has:attachment after:2017-01-01 …"
+                    aria-label="Search the loaded mail" spellcheck="false"
+                    title="Gmail-style: words, \"exact phrases\", -not, OR, ( ), from: to: cc: subject: filename: domain: has:attachment has:html before: after: on: larger: smaller:"
+                    onkeydown={{
+                        let on_search = p.on_search.clone();
+                        Callback::from(move |e: KeyboardEvent| {
+                            if e.key() == "Enter" {
+                                let input: HtmlInputElement = e.target_unchecked_into();
+                                on_search.emit(input.value());
+                            }
+                        })
+                    }} />
+                if let Some(s) = &p.search {
+                    if let Some(problem) = &s.problem {
+                        <span class="query-problem" data-testid="query-problem">{ format!("column {}: {}", problem.column, problem.message) }</span>
+                    } else if let Some(hits) = &s.hits {
+                        <span class="result-count"><span data-testid="result-count">{ hits.len() }</span>{ " found" }</span>
+                    }
                 }
             </div>
             <div class="count">

@@ -454,6 +454,28 @@ pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
     check_raw_headers(&ctx, &["Subject:", "From:", "Date:"]).await;
     let raw = s(&ctx.snapshot().await["reader"]["raw"]);
     assert!(raw.contains(&subjects[0]), "raw headers of row 0 do not contain its subject {:?}", subjects[0]);
+
+    // Search (issue 5): a field query narrows the list to its hits; a malformed one explains itself.
+    let (query, want) = if inp.line_ending_variant_at_row_1 { ("subject:\"January's meeting\"", 6) } else { ("subject:fixture", 0) };
+    let search = ctx.find("[data-testid=search-input]").await;
+    search.send_keys(&format!("{query}\u{E007}")).await.expect("type a query and Enter");
+    if want > 0 {
+        let got = ctx
+            .wait_js(
+                "result-count",
+                UI_TIMEOUT,
+                "const c = document.querySelector('[data-testid=result-count]'); return c ? { count: c.textContent, rows: document.querySelectorAll('[data-testid=message-row]').length } : null;",
+            )
+            .await;
+        assert_eq!(s(&got["count"]), want.to_string(), "{query} should match {want} messages: {got}");
+        assert_eq!(got["rows"].as_u64(), Some(want), "the list shows only the hits: {got}");
+    }
+    search.clear().await.expect("clear the search box");
+    search.send_keys("from:\u{E007}").await.expect("type a malformed query");
+    let problem = ctx
+        .wait_js("query-problem", UI_TIMEOUT, "const p = document.querySelector('[data-testid=query-problem]'); return p ? p.textContent : null;")
+        .await;
+    assert!(s(&problem).contains("from:"), "a malformed query must say what is wrong: {problem}");
     finish_target_checks(&ctx, target).await;
 }
 

@@ -255,7 +255,7 @@ pub(crate) fn finish(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
         envelope: None,
         kind: SpanKind::Rfc822,
     };
-    sink.message(span, summary);
+    sink.message_with_bytes(span, summary, message);
     for p in problems {
         sink.diagnostic(p);
     }

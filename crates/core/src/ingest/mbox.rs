@@ -391,7 +391,7 @@ impl MboxSplitter {
             kind: super::SpanKind::Rfc822,
         };
         self.index += 1;
-        sink.message(span, summary);
+        sink.message_with_bytes(span, summary, &cur.bytes);
         for p in problems {
             sink.diagnostic(p);
         }

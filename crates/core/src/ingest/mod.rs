@@ -99,6 +99,13 @@ pub trait IngestSink {
     fn message(&mut self, span: MessageSpan, summary: MessageSummary);
     /// One diagnostic (about the source, or about a message when `diagnostic.message` is set).
     fn diagnostic(&mut self, diagnostic: Diagnostic);
+    /// One message together with the bytes its summary was made from (the message as
+    /// [`message_bytes`] gives it back), for a sink that also indexes message text. The ingester
+    /// calls this; the default forgets the bytes and calls [`IngestSink::message`].
+    fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, raw: &[u8]) {
+        let _ = raw;
+        self.message(span, summary);
+    }
 }
 
 /// Counts returned by [`Ingester::finish`].
@@ -292,7 +299,7 @@ fn finish_eml(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
         envelope: None,
         kind: SpanKind::Rfc822,
     };
-    sink.message(span, summary);
+    sink.message_with_bytes(span, summary, body);
     for p in problems {
         sink.diagnostic(p);
     }

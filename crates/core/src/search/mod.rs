@@ -152,6 +152,12 @@ fn from_mail_addrs(list: &[mailparse::MailAddr]) -> Vec<Addr> {
     out
 }
 
+/// Addresses from a comma-joined display string ("A <a@x>, b@y"), best effort (quoted commas may
+/// split a name). For callers that only have a summary's `from`/`to`.
+pub fn parse_addr_list(s: &str) -> Vec<Addr> {
+    split_addresses(s)
+}
+
 /// Tolerant fallback for lists mailparse refuses: split on commas outside quotes and angle brackets.
 fn split_addresses(s: &str) -> Vec<Addr> {
     let mut pieces = Vec::new();
