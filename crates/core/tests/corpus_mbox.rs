@@ -83,3 +83,22 @@ fn mbox_expectations() {
     println!("mbox: {checked} sources matched mbox/EXPECTED.json");
     assert!(checked >= 15, "only {checked} mbox expectations checked");
 }
+
+/// mboxcl2 lengths are not trusted: Email-Folder's `mboxcl2.lies` has a wrong Content-Length on its
+/// first message, the split at From_ lines still finds 3 messages, and the log says the length lied;
+/// the honest `mboxcl2` draws no such note.
+#[test]
+fn a_lying_content_length_is_said_and_ignored() {
+    let Some(root) = common::corpus_root() else {
+        return;
+    };
+    let dir = root.join("mbox/email-folder-perl");
+    let lies = leakloupe_core::ingest::ingest_all(&std::fs::read(dir.join("mboxcl2.lies")).unwrap(), "mboxcl2.lies");
+    assert_eq!(lies.messages.len(), 3);
+    let notes: Vec<&str> =
+        lies.diagnostics.iter().map(|d| d.text.as_str()).filter(|t| t.contains("Content-Length says")).collect();
+    assert_eq!(notes.len(), 1, "{:#?}", lies.diagnostics);
+    assert!(notes[0].starts_with("mbox message 1: "), "{notes:?}");
+    let honest = leakloupe_core::ingest::ingest_all(&std::fs::read(dir.join("mboxcl2")).unwrap(), "mboxcl2");
+    assert!(honest.diagnostics.iter().all(|d| !d.text.contains("Content-Length says")), "{:#?}", honest.diagnostics);
+}

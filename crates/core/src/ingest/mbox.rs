@@ -391,11 +391,42 @@ impl MboxSplitter {
             kind: super::SpanKind::Rfc822,
         };
         self.index += 1;
+        let lying_length = content_length_mismatch(&cur.bytes);
         sink.message_with_bytes(span, summary, &cur.bytes);
         for p in problems {
             sink.diagnostic(p);
         }
+        if let Some((declared, actual)) = lying_length {
+            sink.diagnostic(Diagnostic::info(
+                DiagnosticKind::Other,
+                format!(
+                    "{prefix}its Content-Length says {declared} bytes but the body up to the next From_ line has {actual}; \
+                     the message was split at the From_ line (mboxcl2 lengths are not trusted)"
+                ),
+            ).for_message(number, ""));
+        }
     }
+}
+
+/// An mboxcl/mboxcl2 `Content-Length` header that disagrees with the body the From_-line split
+/// found: `(declared, actual)`. The body is counted without the blank separator line before the
+/// next From_ line (either line-end convention), which mboxcl2 writers do not include.
+fn content_length_mismatch(message: &[u8]) -> Option<(u64, u64)> {
+    let (head_end, body_start) = memchr::memmem::find(message, b"\n\n")
+        .map(|i| (i, i + 2))
+        .or_else(|| memchr::memmem::find(message, b"\r\n\r\n").map(|i| (i, i + 4)))?;
+    let head = message.get(..head_end)?;
+    let declared: u64 = head
+        .split(|&b| b == b'\n')
+        .find_map(|l| {
+            let l = std::str::from_utf8(l).ok()?;
+            let (name, value) = l.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse().ok())?
+        })?;
+    let body = message.get(body_start..)?;
+    let trimmed = body.strip_suffix(b"\r\n").or_else(|| body.strip_suffix(b"\n")).unwrap_or(body);
+    let close = |n: u64| n == declared;
+    (!(close(body.len() as u64) || close(trimmed.len() as u64))).then_some((declared, trimmed.len() as u64))
 }
 
 /// The line without its terminator (LF, CRLF or CR).
@@ -429,6 +460,19 @@ pub(crate) fn unquote(bytes: &[u8]) -> Vec<u8> {
         start += end.max(1);
     }
     out
+}
+
+#[cfg(test)]
+mod content_length_tests {
+    use super::*;
+
+    #[test]
+    fn a_lying_content_length_is_reported() {
+        assert_eq!(content_length_mismatch(b"Subject: a\nContent-Length: 4\n\nabc\n\n"), None);
+        assert_eq!(content_length_mismatch(b"Subject: a\nContent-Length: 4\n\nabc\n"), None);
+        assert_eq!(content_length_mismatch(b"Subject: a\nContent-Length: 99\n\nabc\n\n"), Some((99, 4)));
+        assert_eq!(content_length_mismatch(b"Subject: a\n\nabc\n"), None);
+    }
 }
 
 #[cfg(test)]
