@@ -104,6 +104,13 @@ pub enum Event {
     Idle,
     /// The conversation threads of everything loaded, as list items in thread order.
     Threads(Vec<ThreadItem>),
+    /// How far the full-text index is built (it is built after ingest).
+    IndexProgress {
+        /// Messages indexed.
+        indexed: u32,
+        /// Messages loaded.
+        total: u32,
+    },
     /// The answer to [`Request::Search`].
     SearchResult {
         /// The query it answers.

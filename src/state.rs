@@ -174,6 +174,8 @@ pub struct State {
     pub thread_view: bool,
     /// The current search, if any.
     pub search: Option<SearchState>,
+    /// (indexed, total) messages of the full-text index.
+    pub index_progress: (u32, u32),
 }
 
 /// The query in force and what it matched.
@@ -364,6 +366,7 @@ impl State {
             }
             Event::Failed { text } => self.alert = Some(text),
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
+            Event::IndexProgress { indexed, total } => self.index_progress = (indexed, total),
             Event::SearchResult { query, outcome, terms } => {
                 let serial = self.search.as_ref().map_or(0, |s| s.serial) + 1;
                 self.search = Some(match outcome {

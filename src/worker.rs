@@ -108,8 +108,12 @@ struct WorkerState {
     keys: KeyStore,
     /// What threading needs of each distinct message, by id.
     threading: Vec<thread::ThreadInput>,
-    /// Full-text index of every distinct message.
+    /// Full-text index of every distinct message, built after ingest (see `index_pending`).
     index: search::SearchIndex,
+    /// Messages below this id are in the index.
+    indexed: u32,
+    /// Whether the indexing task is running.
+    indexing: bool,
     bytes_total: u64,
     bytes_done: u64,
 }
@@ -416,7 +420,7 @@ impl IngestSink for Forwarder {
         self.message_with_bytes(span, summary, &[]);
     }
 
-    fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, raw: &[u8]) {
+    fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, _raw: &[u8]) {
         self.found += 1;
         let source = self.source;
         let (id, seen) = STATE.with(|st| {
@@ -434,9 +438,6 @@ impl IngestSink for Forwarder {
                         locations: vec![Location { source, entry: self.entry.clone(), span: span.clone() }],
                         message_id: summary.message_id.clone(),
                     });
-                    let doc = if raw.is_empty() { doc_from_summary(&summary) } else { search::Doc::from_raw(raw) };
-                    // Ids only grow, so `add` cannot refuse this one.
-                    let _ = st.index.add(id, &doc);
                     st.threading.push(thread::ThreadInput {
                         id,
                         message_id: summary.message_id.clone(),
@@ -526,6 +527,15 @@ async fn drain_queue() {
     progress(None);
     send(&Event::Idle);
     send_threads();
+    let start = STATE.with(|st| {
+        let mut st = st.borrow_mut();
+        let start = !st.indexing;
+        st.indexing = true;
+        start
+    });
+    if start {
+        wasm_bindgen_futures::spawn_local(index_pending());
+    }
 }
 
 async fn ingest_source(source: SourceId) {
@@ -726,18 +736,6 @@ fn ingest_container(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: 
     fw.flush();
 }
 
-/// What the index can know of a message without its bytes (an Outlook .msg during ingest).
-fn doc_from_summary(s: &MessageSummary) -> search::Doc {
-    search::Doc {
-        subject: s.subject.clone(),
-        from: search::parse_addr_list(&s.from),
-        to: search::parse_addr_list(&s.to),
-        date: s.date.map(|d| d.utc_unix),
-        size: s.size,
-        ..Default::default()
-    }
-}
-
 fn info(text: String) -> Diagnostic {
     Diagnostic::info(leakloupe_core::diagnostic::DiagnosticKind::NotMail, text)
 }
@@ -792,6 +790,80 @@ fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
             crate::format::plural(added, "DNS record", "DNS records")
         ),
     });
+}
+
+/// Messages indexed between two yields to the event loop.
+const INDEX_BATCH: usize = 200;
+/// Largest archive entry held in memory while its messages are indexed.
+const MAX_CACHED_ENTRY: usize = 256 * 1024 * 1024;
+
+/// Build the full-text index of everything loaded, after ingest, so the list appears at ingest speed
+/// and search catches up (the UI shows how far). Messages are re-read from their files; an archive
+/// entry is decompressed once for all its messages.
+async fn index_pending() {
+    let mut cache: Option<(usize, Rc<Vec<u8>>)> = None;
+    loop {
+        let (from, to) = STATE.with(|st| {
+            let st = st.borrow();
+            (st.indexed, (st.indexed as usize + INDEX_BATCH).min(st.messages.len()) as u32)
+        });
+        if from >= to {
+            break;
+        }
+        for id in from..to {
+            let doc = match raw_for_index(id, &mut cache) {
+                Some(raw) => search::Doc::from_raw(&raw),
+                None => search::Doc::default(),
+            };
+            STATE.with(|st| {
+                let mut st = st.borrow_mut();
+                // Ids only grow, so `add` cannot refuse this one.
+                let _ = st.index.add(id, &doc);
+                st.indexed = id + 1;
+            });
+        }
+        let (done, total) = STATE.with(|st| (st.borrow().indexed, st.borrow().messages.len() as u32));
+        send(&Event::IndexProgress { indexed: done, total });
+        yield_now().await;
+    }
+    STATE.with(|st| st.borrow_mut().indexing = false);
+    let (done, total) = STATE.with(|st| (st.borrow().indexed, st.borrow().messages.len() as u32));
+    send(&Event::IndexProgress { indexed: done, total });
+}
+
+/// The bytes of message `id` for the index, reading each archive entry only once.
+fn raw_for_index(id: MessageId, cache: &mut Option<(usize, Rc<Vec<u8>>)>) -> Option<Vec<u8>> {
+    let (file, loc) = STATE.with(|st| {
+        let st = st.borrow();
+        let loc = st.messages.get(id as usize)?.locations.first()?.clone();
+        let file = st.sources.get(loc.source as usize)?.as_ref()?.file.clone();
+        Some((file, loc))
+    })?;
+    let span = &loc.span;
+    let bytes = match &loc.entry {
+        None => read_range(&file, span.offset, span.offset + span.len).ok()?,
+        Some(entry) => {
+            let key = Rc::as_ptr(entry) as usize;
+            if cache.as_ref().map(|c| c.0) != Some(key) {
+                let access = FileAccess { file: file.clone(), read: Cell::new(0) };
+                let mut whole = Vec::new();
+                let fits = container::open_chain(&access, &entry.0, &Limits::default())
+                    .ok()
+                    .map(|r| r.take(MAX_CACHED_ENTRY as u64 + 1).read_to_end(&mut whole).is_ok() && whole.len() <= MAX_CACHED_ENTRY)
+                    .unwrap_or(false);
+                *cache = fits.then(|| (key, Rc::new(whole)));
+            }
+            match cache {
+                Some((_, whole)) => {
+                    let start = usize::try_from(span.offset).ok()?;
+                    let end = start.checked_add(usize::try_from(span.len).ok()?)?;
+                    whole.get(start..end)?.to_vec()
+                }
+                None => read_from_entry(&file, &entry.0, span).ok()?,
+            }
+        }
+    };
+    Some(ingest::message_bytes(span, &bytes))
 }
 
 /// Thread everything loaded (JWZ, with placeholders for messages the leak does not hold) and send

@@ -182,6 +182,7 @@ pub fn app() -> Html {
             <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
                 messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
                 copies={state.copies} worker_memory={state.worker_memory} search={state.search.clone()} on_search={on_search}
+                index_progress={state.index_progress}
                 on_files={on_files.clone()} on_cancel={on_cancel} />
             if let Some(alert) = &state.alert {
                 <div class="alert" role="alert">

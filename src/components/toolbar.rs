@@ -36,6 +36,8 @@ pub struct ToolbarProps {
     pub search: Option<crate::state::SearchState>,
     /// Run a query (Enter in the search box).
     pub on_search: Callback<String>,
+    /// (indexed, total) messages of the search index.
+    pub index_progress: (u32, u32),
 }
 
 /// "0:42", "1:02:03".
@@ -127,6 +129,11 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                             }
                         })
                     }} />
+                if p.index_progress.0 < p.index_progress.1 {
+                    <span class="muted" data-testid="index-progress" title="Search covers the messages indexed so far">
+                        { format!("indexing {}%", u64::from(p.index_progress.0) * 100 / u64::from(p.index_progress.1.max(1))) }
+                    </span>
+                }
                 if let Some(s) = &p.search {
                     if let Some(problem) = &s.problem {
                         <span class="query-problem" data-testid="query-problem">{ format!("column {}: {}", problem.column, problem.message) }</span>

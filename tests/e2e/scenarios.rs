@@ -457,6 +457,8 @@ pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
 
     // Search (issue 5): a field query narrows the list to its hits; a malformed one explains itself.
     let (query, want) = if inp.line_ending_variant_at_row_1 { ("subject:\"January's meeting\"", 6) } else { ("subject:fixture", 0) };
+    // The index is built after ingest; the toolbar says how far until it is done.
+    ctx.wait_js("the search index to be complete", INGEST_TIMEOUT, "return !document.querySelector('[data-testid=index-progress]');").await;
     let search = ctx.find("[data-testid=search-input]").await;
     search.send_keys(&format!("{query}\u{E007}")).await.expect("type a query and Enter");
     if want > 0 {
