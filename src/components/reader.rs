@@ -146,13 +146,26 @@ impl Tab {
 }
 
 /// The exact bytes, one line per row, each numbered with its byte offset in the source file; folded
-/// header lines keep their leading white space, and line ends are shown (CRLF as ␍␊).
+/// header lines keep their leading white space, and each line's ending is named (CRLF or LF).
 fn raw_view(v: &MessageView) -> Html {
     let mut offset = v.source_offset;
     let mut rows = Vec::new();
     for line in v.raw.split_inclusive('\n').take(50_000) {
-        let shown = line.replace("\r\n", "␍␊").replace('\n', "␊").replace('\r', "␍");
-        rows.push(html! { <div class="raw-line"><span class="raw-off">{ offset }</span><span class="raw-text">{ shown }</span></div> });
+        let (text, eol) = if let Some(t) = line.strip_suffix("\r\n") {
+            (t, "CRLF")
+        } else if let Some(t) = line.strip_suffix('\n') {
+            (t, "LF")
+        } else {
+            (line, "")
+        };
+        // A bare CR inside a line is shown, not obeyed.
+        let text = text.replace('\r', "\\r");
+        rows.push(html! {
+            <div class="raw-line">
+                <span class="raw-off">{ offset }</span>
+                <span class="raw-text">{ text }<span class="eol">{ eol }</span></span>
+            </div>
+        });
         offset += line.len() as u64;
     }
     html! {
