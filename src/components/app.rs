@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, File};
+use web_sys::{DragEvent, File, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::bridge::Bridge;
@@ -58,6 +58,39 @@ async fn dropped_files(dt: web_sys::DataTransfer) -> Vec<(File, String)> {
 pub fn app() -> Html {
     let state = use_reducer(State::default);
     let dragging = use_state(|| false);
+    let help = use_state(|| false);
+
+    // Keyboard: `/` focuses the search box, `?` shows the shortcut sheet, Escape closes it.
+    {
+        let help = help.clone();
+        use_effect_with((), move |_| {
+            let listener = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+                match e.key().as_str() {
+                    "Escape" => help.set(false),
+                    _ if typing || e.ctrl_key() || e.meta_key() || e.alt_key() => {}
+                    "/" => {
+                        e.prevent_default();
+                        if let Some(input) = gloo::utils::document()
+                            .query_selector("[data-testid=search-input]")
+                            .ok()
+                            .flatten()
+                            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+                        {
+                            let _ = input.focus();
+                        }
+                    }
+                    "?" => help.set(!*help),
+                    _ => {}
+                }
+            });
+            move || drop(listener)
+        });
+    }
 
     // The worker lives as long as the page.
     let bridge: Rc<Option<Bridge>> = {
@@ -215,6 +248,24 @@ pub fn app() -> Html {
                 <IngestLog files={state.files.clone()} rows={state.rows.clone()} />
             }
             <div class="drop-overlay" aria-hidden="true"><div>{ "Drop to open — nothing is uploaded" }</div></div>
+            if *help {
+                <div class="help-sheet" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet"
+                    onclick={{ let help = help.clone(); Callback::from(move |_| help.set(false)) }}>
+                    <div class="help-card">
+                        <h2>{ "Keyboard" }</h2>
+                        <dl>
+                            <dt>{ "↓ / j, ↑ / k" }</dt><dd>{ "next / previous message" }</dd>
+                            <dt>{ "Page Down / Page Up" }</dt><dd>{ "a screen further / back" }</dd>
+                            <dt>{ "Home / End" }</dt><dd>{ "first / last message" }</dd>
+                            <dt>{ "/" }</dt><dd>{ "search (Enter runs the query)" }</dd>
+                            <dt>{ "?" }</dt><dd>{ "this sheet" }</dd>
+                            <dt>{ "Esc" }</dt><dd>{ "close it" }</dd>
+                        </dl>
+                        <h2>{ "Search" }</h2>
+                        <p>{ "words  \"exact phrase\"  -word  a OR b  (…)  from:  to:  cc:  subject:  filename:  domain:  has:attachment  has:html  before:2017-05-01  after:  on:  larger:1M  smaller:" }</p>
+                    </div>
+                </div>
+            }
         </div>
     }
 }

@@ -44,6 +44,32 @@ pub struct MessageListProps {
     pub filter_serial: u64,
 }
 
+/// What the list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Date,
+    From,
+    To,
+    Subject,
+    Attachments,
+    Size,
+}
+
+impl SortKey {
+    fn compare(self, a: &MessageRow, b: &MessageRow) -> std::cmp::Ordering {
+        let text = |s: &str| s.to_lowercase();
+        match self {
+            SortKey::Date => (a.date.is_none(), a.date.as_ref().map(|d| d.utc_unix), a.id)
+                .cmp(&(b.date.is_none(), b.date.as_ref().map(|d| d.utc_unix), b.id)),
+            SortKey::From => text(&a.from).cmp(&text(&b.from)).then(a.id.cmp(&b.id)),
+            SortKey::To => text(&a.to).cmp(&text(&b.to)).then(a.id.cmp(&b.id)),
+            SortKey::Subject => text(&a.subject).cmp(&text(&b.subject)).then(a.id.cmp(&b.id)),
+            SortKey::Attachments => a.attachments.cmp(&b.attachments).then(a.id.cmp(&b.id)),
+            SortKey::Size => a.size.cmp(&b.size).then(a.id.cmp(&b.id)),
+        }
+    }
+}
+
 /// One line of the list: a message (with its thread depth) or a placeholder for a missing one.
 enum Line<'a> {
     Message(&'a MessageRow, u32),
@@ -54,6 +80,23 @@ enum Line<'a> {
 fn set_px(node: &NodeRef, property: &str, px: f64) {
     if let Some(el) = node.cast::<HtmlElement>() {
         let _ = el.style().set_property(property, &format!("{px}px"));
+    }
+}
+
+/// A clickable column header: click sorts by it, a second click reverses.
+fn sort_header(key: SortKey, class: &'static str, label: &str, title: &str, sort: &UseStateHandle<(SortKey, bool)>) -> Html {
+    let (current, desc) = **sort;
+    let active = current == key;
+    let onclick = {
+        let sort = sort.clone();
+        Callback::from(move |_: MouseEvent| sort.set((key, if active { !desc } else { false })))
+    };
+    let arrow = if active { if desc { " ▼" } else { " ▲" } } else { "" };
+    html! {
+        <button class={classes!(class, "sort", active.then_some("active"))} title={title.to_string()} {onclick}
+            aria-sort={if active { if desc { "descending" } else { "ascending" } } else { "none" }} data-testid="sort-header">
+            { format!("{label}{arrow}") }
+        </button>
     }
 }
 
@@ -86,9 +129,31 @@ pub fn message_list(p: &MessageListProps) -> Html {
         (None, true) => p.threads.clone(),
         _ => None,
     };
-    let order: Option<Rc<Vec<usize>>> = match &*filtered {
-        Some((o, None)) => Some(Rc::new(o.clone())),
-        _ => None,
+    // Column sort (date order, ascending, is the list's own order and needs no index).
+    let sort = use_state(|| (SortKey::Date, false));
+    let order: Option<Rc<Vec<usize>>> = {
+        let filtered = filtered.clone();
+        let rows = p.rows.clone();
+        (*use_memo((p.rows.clone(), p.filter_serial, p.thread_view, *sort, filtered.is_some()), move |(_, _, thread_view, (key, desc), _)| {
+            if *thread_view {
+                return None;
+            }
+            let base: Option<Vec<usize>> = match &*filtered {
+                Some((o, None)) => Some(o.clone()),
+                _ => None,
+            };
+            if *key == SortKey::Date && !*desc {
+                return base.map(Rc::new);
+            }
+            let all = rows.borrow();
+            let mut order = base.unwrap_or_else(|| (0..all.len()).collect());
+            order.sort_by(|&a, &b| key.compare(&all[a], &all[b]));
+            if *desc {
+                order.reverse();
+            }
+            Some(Rc::new(order))
+        }))
+        .clone()
     };
     let row_at = {
         let order = order.clone();
@@ -285,19 +350,19 @@ pub fn message_list(p: &MessageListProps) -> Html {
     html! {
         <div class="message-list">
             <div class="row head" role="presentation">
-                <span class="col-date" title="Date header converted to UTC, followed by the offset of the sender's own clock">{ "Date (UTC) · sender's offset" }</span>
-                <span class="col-from">{ "From" }</span>
-                <span class="col-to">{ "To" }</span>
+                { sort_header(SortKey::Date, "col-date", "Date (UTC) · sender's offset", "Date header converted to UTC, followed by the offset of the sender's own clock", &sort) }
+                { sort_header(SortKey::From, "col-from", "From", "Sort by sender", &sort) }
+                { sort_header(SortKey::To, "col-to", "To", "Sort by recipients", &sort) }
                 <span class="col-flags" title="! problems · var: variants with the same Message-ID · ×N: copies">{ "" }</span>
                 <span class="col-subject">
-                    { "Subject" }
+                    { sort_header(SortKey::Subject, "sort-inline", "Subject", "Sort by subject", &sort) }
                     <button class={classes!("button", "small", "thread-toggle", p.thread_view.then_some("on"))} data-testid="thread-toggle"
                         aria-pressed={p.thread_view.to_string()} disabled={p.threads.is_none()}
                         title="Show conversations (In-Reply-To / References, then subject); missing messages are shown as placeholders"
                         onclick={p.on_toggle_threads.reform(|_| ())}>{ if p.thread_view { "Threads ✓" } else { "Threads" } }</button>
                 </span>
-                <span class="col-att" title="Attachments">{ "Att." }</span>
-                <span class="col-size">{ "Size" }</span>
+                { sort_header(SortKey::Attachments, "col-att", "Att.", "Sort by number of attachments", &sort) }
+                { sort_header(SortKey::Size, "col-size", "Size", "Sort by size", &sort) }
             </div>
             <div class="viewport" ref={viewport} tabindex="0" role="listbox" aria-label="Messages, sorted by date"
                 data-testid="message-list" onscroll={on_scroll} onkeydown={on_key}>

@@ -478,6 +478,36 @@ pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
         .wait_js("query-problem", UI_TIMEOUT, "const p = document.querySelector('[data-testid=query-problem]'); return p ? p.textContent : null;")
         .await;
     assert!(s(&problem).contains("from:"), "a malformed query must say what is wrong: {problem}");
+    search.clear().await.expect("clear the search box");
+    search.send_keys("\u{E007}").await.expect("empty query: show everything again");
+
+    // Sortable columns: Subject ascending, then descending.
+    let subjects_now = |desc: bool| {
+        format!(
+            "const b = Array.from(document.querySelectorAll('[data-testid=sort-header]')).find(e => e.textContent.startsWith('Subject'));\
+             if (!b) return null;\
+             if (b.getAttribute('aria-sort') !== '{}') {{ b.click(); return null; }}\
+             return Array.from(document.querySelectorAll('[data-testid=message-row] .col-subject')).map(e => e.textContent.trim().toLowerCase());",
+            if desc { "descending" } else { "ascending" }
+        )
+    };
+    for desc in [false, true] {
+        let got = ctx.wait_js("the list sorted by subject", UI_TIMEOUT, &subjects_now(desc)).await;
+        let got: Vec<String> = got.as_array().unwrap().iter().map(s).collect();
+        let mut want = got.clone();
+        want.sort();
+        if desc {
+            want.reverse();
+        }
+        assert_eq!(got, want, "rows not sorted by subject (descending: {desc})");
+    }
+
+    // `?` opens the shortcut sheet, Escape closes it.
+    ctx.js("document.activeElement && document.activeElement.blur(); return true;", vec![]).await;
+    ctx.find("body").await.send_keys("?").await.expect("press ?");
+    ctx.wait_js("the shortcut sheet", UI_TIMEOUT, "return !!document.querySelector('[data-testid=shortcut-sheet]');").await;
+    ctx.find("body").await.send_keys("\u{E00C}").await.expect("press Escape");
+    ctx.wait_js("the shortcut sheet to close", UI_TIMEOUT, "return !document.querySelector('[data-testid=shortcut-sheet]');").await;
     finish_target_checks(&ctx, target).await;
 }
 
