@@ -811,14 +811,28 @@ async fn index_pending() {
             break;
         }
         for id in from..to {
-            let doc = match raw_for_index(id, &mut cache) {
-                Some(raw) => search::Doc::from_raw(&raw),
-                None => search::Doc::default(),
+            let raw = raw_for_index(id, &mut cache);
+            let doc = raw.as_deref().map(search::Doc::from_raw).unwrap_or_default();
+            // Searchable verdicts: `dkim:pass|fail|neutral|none|...` (with the keys known now) and
+            // `finding:<code>` for what the header analysis found.
+            let (dkim, findings) = match raw.as_deref() {
+                Some(raw) => STATE.with(|st| {
+                    let headers = message::read_message(raw).headers;
+                    let chain = analysis::received::analyze(&headers, &analysis::received::ReceivedOptions::default());
+                    let at = doc.date;
+                    let reports = auth::dkim::verify_message(raw, &st.borrow().keys, at);
+                    let codes: Vec<String> = chain.findings.iter().map(|f| f.code.to_string()).collect();
+                    (auth::dkim::overall(&reports).label().to_string(), codes)
+                }),
+                None => ("none".to_string(), Vec::new()),
             };
             STATE.with(|st| {
                 let mut st = st.borrow_mut();
                 // Ids only grow, so `add` cannot refuse this one.
                 let _ = st.index.add(id, &doc);
+                let _ = st.index.set_keyword(id, "dkim", &dkim);
+                let codes: Vec<&str> = findings.iter().map(String::as_str).collect();
+                let _ = st.index.set_keywords(id, "finding", &codes);
                 st.indexed = id + 1;
             });
         }

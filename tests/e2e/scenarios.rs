@@ -689,6 +689,26 @@ pub async fn dkim_keys(ctx: Ctx, target: Target) {
         assert_eq!(s(&v["r"]), "fail", "an edited body byte must fail every signature: {v}");
         assert!(s(&v["t"]).contains("body changed since signing"), "the reader must say the body changed: {v}");
     }
+
+    // The verdicts are searchable: dkim:pass finds the original, dkim:fail the tampered copy.
+    ctx.wait_js("the search index to be complete", INGEST_TIMEOUT, "return !document.querySelector('[data-testid=index-progress]');").await;
+    for (query, want) in [("dkim:pass", "1"), ("dkim:fail", "1"), ("dkim:none", "0")] {
+        let search = ctx.find("[data-testid=search-input]").await;
+        search.clear().await.expect("clear the search box");
+        search.send_keys(&format!("{query}\u{E007}")).await.expect("run a dkim: query");
+        let got = ctx
+            .wait_js(
+                &format!("result-count for {query}"),
+                UI_TIMEOUT,
+                &format!(
+                    "const c = document.querySelector('[data-testid=result-count]'); const i = document.querySelector('[data-testid=search-input]');\
+                     return c && i.value === {} && c.textContent === '{want}' ? c.textContent : null;",
+                    lit(query)
+                ),
+            )
+            .await;
+        assert_eq!(s(&got), want, "{query}");
+    }
     finish_target_checks(&ctx, target).await;
 }
 
