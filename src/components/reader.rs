@@ -57,6 +57,103 @@ impl Drop for BlobUrls {
     }
 }
 
+/// Image attachments as Blob URLs typed by their sniffed format, for `<img>` previews.
+struct Previews(Vec<Option<String>>);
+
+/// The image format of some bytes, by magic number (SVG is never previewed: it can carry script).
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"BM") {
+        Some("image/bmp")
+    } else {
+        None
+    }
+}
+
+impl Previews {
+    fn new(view: &MessageView) -> Self {
+        Previews(
+            view.attachments
+                .iter()
+                .map(|a| {
+                    let mime = image_type(&a.bytes)?;
+                    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(a.bytes.as_slice()));
+                    let opts = web_sys::BlobPropertyBag::new();
+                    opts.set_type(mime);
+                    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok()?;
+                    web_sys::Url::create_object_url_with_blob(&blob).ok()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Previews {
+    fn drop(&mut self) {
+        for url in self.0.iter().flatten() {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
+}
+
+/// Nothing in an attachment is ever run: images are shown as images, text as text, anything else as
+/// a hex dump of its start and the readable strings in it.
+fn preview(a: &crate::protocol::AttachmentView, image_url: Option<String>) -> Html {
+    const TEXT_LIMIT: usize = 64 * 1024;
+    if let Some(url) = image_url {
+        return html! { <img class="preview-image" src={url} alt={a.filename.clone().unwrap_or_default()} /> };
+    }
+    let head = &a.bytes[..a.bytes.len().min(TEXT_LIMIT)];
+    let is_text = a.content_type.starts_with("text/") || (!head.contains(&0) && std::str::from_utf8(head).is_ok());
+    if is_text {
+        return html! {
+            <pre class="preview-text">{ String::from_utf8_lossy(head).into_owned() }
+                if a.bytes.len() > TEXT_LIMIT { { format!("\n… ({} more)", format::bytes((a.bytes.len() - TEXT_LIMIT) as u64)) } }
+            </pre>
+        };
+    }
+    let hex: String = a.bytes[..a.bytes.len().min(256)]
+        .chunks(16)
+        .enumerate()
+        .map(|(row, chunk)| {
+            let hexes: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let ascii: String = chunk.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+            format!("{:08x}  {:<47}  {ascii}\n", row * 16, hexes.join(" "))
+        })
+        .collect();
+    let mut strings = Vec::new();
+    let mut cur = String::new();
+    for &b in head {
+        if (0x20..0x7f).contains(&b) {
+            cur.push(b as char);
+        } else {
+            if cur.len() >= 6 {
+                strings.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+        }
+        if strings.len() >= 200 {
+            break;
+        }
+    }
+    html! {
+        <div class="preview-binary">
+            <pre class="preview-hex">{ hex }</pre>
+            if !strings.is_empty() {
+                <p class="muted">{ "Readable strings in the first 64 KB:" }</p>
+                <pre class="preview-strings">{ strings.join("\n") }</pre>
+            }
+        </div>
+    }
+}
+
 /// The reader pane.
 #[component(ReaderPane)]
 pub fn reader_pane(p: &ReaderProps) -> Html {
@@ -209,6 +306,8 @@ fn mime_view(v: &MessageView) -> Html {
 fn message_reader(p: &MessageReaderProps) -> Html {
     let v = &p.view;
     let urls = use_memo(v.clone(), |v| BlobUrls::new(v));
+    let previews = use_memo(v.clone(), |v| Previews::new(v));
+    let preview_open = use_state(|| None::<usize>);
     let tab = use_state(|| Tab::Message);
     // HTML is shown (sandboxed) by default only when there is no plain-text body.
     let show_html = use_state(|| false);
@@ -389,8 +488,15 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                                         if let Some(url) = url {
                                             <a class="button small" href={url} download={name} data-testid="attachment-save">{ "Save" }</a>
                                         }
+                                        <button class="button small" data-testid="attachment-preview-toggle"
+                                            onclick={{ let open = preview_open.clone(); Callback::from(move |_| open.set(if *open == Some(i) { None } else { Some(i) })) }}>
+                                            { if *preview_open == Some(i) { "Hide" } else { "Preview" } }
+                                        </button>
                                     </td>
                                 </tr>
+                                if *preview_open == Some(i) {
+                                    <tr class="preview-row"><td colspan="5" data-testid="attachment-preview">{ preview(a, previews.0.get(i).cloned().flatten()) }</td></tr>
+                                }
                                 if !a.metadata.is_empty() || !a.metadata_problems.is_empty() {
                                     <tr class="meta-row">
                                         <td colspan="5">

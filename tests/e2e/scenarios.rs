@@ -298,6 +298,24 @@ pub async fn pick_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
 
     check_raw_headers(&ctx, a.raw_needles).await;
 
+    // Preview: the PNG attachment is decoded as an image (nothing run, nothing fetched).
+    let shown = ctx
+        .wait_js(
+            "the attachment preview image to decode",
+            UI_TIMEOUT,
+            &format!(
+                "const rows = Array.from(document.querySelectorAll('[data-testid=attachment]'));\
+                 const r = rows.find(e => e.querySelector('[data-testid=attachment-name]').textContent.trim() === {});\
+                 if (!r) return null;\
+                 const img = document.querySelector('[data-testid=attachment-preview] img');\
+                 if (!img) {{ r.querySelector('[data-testid=attachment-preview-toggle]').click(); return null; }}\
+                 return img.complete && img.naturalWidth > 0 ? {{ w: img.naturalWidth, src: img.getAttribute('src') }} : null;",
+                lit(a.name)
+            ),
+        )
+        .await;
+    assert!(s(&shown["src"]).starts_with("blob:"), "the preview must come from a Blob URL: {shown}");
+
     // The MIME structure lists the attachment's part with the same decoded SHA-256; the raw source
     // shows the exact header lines with their byte offsets.
     ctx.find("[data-testid=reader-tab-mime]").await.click().await.expect("click the MIME tab");
@@ -784,6 +802,8 @@ pub async fn archive_msg_and_folder(ctx: Ctx, target: Target) {
     let maildir = c.join("maildir/email-folder-perl/testmaildir");
     if !(zip.is_file() && msg.is_file() && maildir.is_dir()) {
         eprintln!("NOTE: the shared corpus is ABSENT at {}: the archive/.msg/folder scenario needs its real files; skipped (the core's own archive fixtures are tested natively)", c.display());
+        // Still open the app, so the harness's end-of-test checks (CSP recorder, proxy) have a page to vouch for.
+        open(&ctx, target).await;
         return;
     }
     // What the core finds in the zip, natively: distinct messages (identical bytes count once).
