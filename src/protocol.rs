@@ -119,6 +119,8 @@ pub enum Event {
         outcome: Result<Vec<MessageId>, QueryProblem>,
         /// Words to highlight.
         terms: Vec<String>,
+        /// Facets of the hits: (facet name, query field, [(value, count)]), most frequent first.
+        facets: Vec<Facet>,
     },
     /// The answer to [`Request::Open`].
     Opened(Box<MessageView>),
@@ -138,6 +140,17 @@ pub struct ThreadItem {
     pub id: Option<MessageId>,
     /// For a placeholder: the Message-ID that replies point at but no message carries.
     pub missing: Option<String>,
+}
+
+/// One facet of a result set: its values with how many hits carry each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    /// "Senders", "Sender domains", "Months", "Attachment types".
+    pub name: String,
+    /// The query field a click adds ("from", "domain", "on", "type").
+    pub field: String,
+    /// (value, count), at most a dozen.
+    pub values: Vec<(String, u32)>,
 }
 
 /// Why a query could not be run, and where in it.

@@ -176,6 +176,8 @@ pub struct State {
     pub search: Option<SearchState>,
     /// (indexed, total) messages of the full-text index.
     pub index_progress: (u32, u32),
+    /// Facets of the latest search (of everything, for an empty query).
+    pub facets: Rc<Vec<crate::protocol::Facet>>,
 }
 
 /// The query in force and what it matched.
@@ -367,7 +369,8 @@ impl State {
             Event::Failed { text } => self.alert = Some(text),
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
             Event::IndexProgress { indexed, total } => self.index_progress = (indexed, total),
-            Event::SearchResult { query, outcome, terms } => {
+            Event::SearchResult { query, outcome, terms, facets } => {
+                self.facets = Rc::new(facets);
                 let serial = self.search.as_ref().map_or(0, |s| s.serial) + 1;
                 self.search = Some(match outcome {
                     Ok(_) if query.trim().is_empty() => SearchState { query, hits: None, problem: None, terms, serial },

@@ -208,15 +208,34 @@ fn run_search(query: String) -> Event {
     STATE.with(|st| {
         let st = st.borrow();
         match st.index.parse(&query) {
-            Ok(q) => Event::SearchResult {
-                terms: st.index.highlight_terms(&q),
-                outcome: Ok(st.index.search(&q).into_ids()),
-                query,
-            },
+            Ok(q) => {
+                let hits = st.index.search(&q);
+                let facets = [
+                    ("Senders", "from", search::FacetKind::Senders, false),
+                    ("Sender domains", "domain", search::FacetKind::SenderDomains, false),
+                    ("Months", "on", search::FacetKind::Months, true),
+                    ("Attachment types", "type", search::FacetKind::AttachmentTypes, false),
+                ]
+                .into_iter()
+                .map(|(name, field, kind, keep_order)| {
+                    let mut values = st.index.facets(&hits, kind);
+                    if !keep_order {
+                        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    }
+                    // Months stay chronological; the rest show the most frequent.
+                    let len = values.len();
+                    let values = if keep_order { values.split_off(len.saturating_sub(12)) } else { values.into_iter().take(8).collect() };
+                    protocol::Facet { name: name.into(), field: field.into(), values }
+                })
+                .filter(|f| !f.values.is_empty())
+                .collect();
+                Event::SearchResult { terms: st.index.highlight_terms(&q), outcome: Ok(hits.into_ids()), query, facets }
+            }
             Err(e) => Event::SearchResult {
                 outcome: Err(protocol::QueryProblem { message: e.message.clone(), column: e.column() }),
                 terms: Vec::new(),
                 query,
+                facets: Vec::new(),
             },
         }
     })

@@ -195,6 +195,39 @@ pub fn app() -> Html {
         })
     };
 
+    // Once the index is complete, an empty query fetches the overview facets of everything.
+    {
+        let bridge = bridge.clone();
+        let (indexed, total) = state.index_progress;
+        let searching = state.search.is_some();
+        use_effect_with((indexed, total), move |_| {
+            if total > 0 && indexed == total && !searching {
+                if let Some(b) = &*bridge {
+                    b.request(Request::Search { query: String::new() });
+                }
+            }
+        });
+    }
+
+    // A facet click narrows the current query by one field.
+    let on_facet = {
+        let on_search = on_search.clone();
+        let current = state.search.as_ref().map(|s| s.query.clone()).unwrap_or_default();
+        Callback::from(move |(field, value): (String, String)| {
+            let value = if value.contains(char::is_whitespace) { format!("\"{value}\"") } else { value };
+            let query = format!("{} {field}:{value}", current.trim()).trim().to_string();
+            if let Some(input) = gloo::utils::document()
+                .query_selector("[data-testid=search-input]")
+                .ok()
+                .flatten()
+                .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                input.set_value(&query);
+            }
+            on_search.emit(query);
+        })
+    };
+
     let on_toggle_threads = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::ToggleThreads))
@@ -233,6 +266,24 @@ pub fn app() -> Html {
                     </div>
                 </main>
             } else {
+                if !state.facets.is_empty() {
+                    <div class="facets-bar" aria-label="Facets">
+                    { for state.facets.iter().map(|f| html! {
+                        <div class="facet-group">
+                            <span class="facet-name">{ f.name.clone() }</span>
+                            { for f.values.iter().map(|(value, count)| {
+                                let pick = { let on_facet = on_facet.clone(); let (field, value) = (f.field.clone(), value.clone()); Callback::from(move |_| on_facet.emit((field.clone(), value.clone()))) };
+                                html! {
+                                    <button class="chip" data-testid="facet" data-facet={f.field.clone()} data-value={value.clone()} onclick={pick}
+                                        title={format!("Narrow to {}:{}", f.field, value)}>
+                                        { value.clone() }<span class="chip-count">{ count }</span>
+                                    </button>
+                                }
+                            }) }
+                        </div>
+                    }) }
+                    </div>
+                }
                 <main class="workspace">
                     <section class="list-pane" aria-label="Messages">
                         <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select.clone()}

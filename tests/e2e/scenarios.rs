@@ -526,6 +526,26 @@ pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
     ctx.wait_js("the shortcut sheet", UI_TIMEOUT, "return !!document.querySelector('[data-testid=shortcut-sheet]');").await;
     ctx.find("body").await.send_keys("\u{E00C}").await.expect("press Escape");
     ctx.wait_js("the shortcut sheet to close", UI_TIMEOUT, "return !document.querySelector('[data-testid=shortcut-sheet]');").await;
+
+    // Facets: a sender-domain chip narrows the list to exactly its count.
+    let chip = ctx
+        .wait_js(
+            "a sender-domain facet",
+            UI_TIMEOUT,
+            "const c = document.querySelector('[data-testid=facet][data-facet=domain]');\
+             return c ? { value: c.dataset.value, count: c.querySelector('.chip-count').textContent } : null;",
+        )
+        .await;
+    ctx.js("document.querySelector('[data-testid=facet][data-facet=domain]').click(); return true;", vec![]).await;
+    let narrowed = ctx
+        .wait_js(
+            "the facet's narrowing",
+            UI_TIMEOUT,
+            "const c = document.querySelector('[data-testid=result-count]'); const i = document.querySelector('[data-testid=search-input]');\
+             return c && i.value.includes('domain:') ? { count: c.textContent, query: i.value } : null;",
+        )
+        .await;
+    assert_eq!(s(&narrowed["count"]), s(&chip["count"]), "clicking facet {chip} should show its count: {narrowed}");
     finish_target_checks(&ctx, target).await;
 }
 
