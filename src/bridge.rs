@@ -32,12 +32,15 @@ struct Inner {
     next_source: SourceId,
 }
 
+/// The worker's `onmessage` and `onerror` closures.
+type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(web_sys::Event)>);
+
 /// A cheap-to-clone handle on the worker.
 #[derive(Clone)]
 pub struct Bridge {
     inner: Rc<RefCell<Inner>>,
     // Kept alive as long as the bridge: the worker's message and error handlers.
-    _handlers: Rc<(Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(web_sys::Event)>)>,
+    _handlers: Rc<Handlers>,
 }
 
 impl PartialEq for Bridge {

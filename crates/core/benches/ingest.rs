@@ -3,6 +3,8 @@
 //! [`Ingester`] in 4 MiB chunks, exactly as the worker does, and the summary of every message is
 //! computed. Reported in BENCHMARKS.md; run with `cargo bench -p leakloupe-core --bench ingest`.
 
+#![allow(missing_docs)] // criterion_main! generates an undocumented `main`.
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use leakloupe_core::ingest::{IngestSink, Ingester, MessageSpan, SourceFormat};
 use leakloupe_core::message::{self, MessageSummary};

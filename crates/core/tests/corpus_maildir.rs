@@ -33,9 +33,12 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
+/// What a folder walk found: messages, subjects sorted (or paths), and (folder, flags) per message.
+type Walked = (usize, Vec<String>, Vec<(String, Vec<String>)>);
+
 /// (messages, subjects sorted, flags seen) for a dropped folder; `parse` = also ingest each file
 /// (stalwart's Maildir holds one-letter placeholder files, not mail: only its paths are tested).
-fn ingest_folder(root: &Path, parse: bool) -> (usize, Vec<String>, Vec<(String, Vec<String>)>) {
+fn ingest_folder(root: &Path, parse: bool) -> Walked {
     let base = root.parent().unwrap();
     let mut files = Vec::new();
     walk(root, base, &mut files);

@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(format_duration(600), "10 min");
         assert_eq!(format_duration(605), "10 min 5 s");
         assert_eq!(format_duration(86_400 + 3600), "1 day 1 h");
-        assert_eq!(format_duration(i64::MIN).is_empty(), false);
+        assert!(!format_duration(i64::MIN).is_empty());
         assert_eq!(strip_comments("a (b (c)) d)"), "a d)");
     }
 }

@@ -15,7 +15,7 @@
 //! A byte count that does not match (seen in real files) is reported, and the message is then taken to end
 //! where the property list starts.
 
-use super::{IngestSink, IngestTotals, MessageSpan, SpanKind};
+use super::{IngestSink, IngestTotals};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::message::summarize;
 
@@ -242,23 +242,7 @@ pub(crate) fn finish(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
             .problems
             .push(Diagnostic::info(DiagnosticKind::Other, note));
     }
-    let problems: Vec<Diagnostic> = summary
-        .problems
-        .iter()
-        .map(|p| p.for_message(1, "emlx: "))
-        .collect();
-    let span = MessageSpan {
-        index: 0,
-        offset: layout.start as u64,
-        len: (layout.end - layout.start) as u64,
-        mboxrd_unquote: false,
-        envelope: None,
-        kind: SpanKind::Rfc822,
-    };
-    sink.message_with_bytes(span, summary, message);
-    for p in problems {
-        sink.diagnostic(p);
-    }
+    super::emit_single_rfc822(sink, layout.start as u64, message, summary, "emlx: ");
     IngestTotals {
         messages: 1,
         bytes: total,

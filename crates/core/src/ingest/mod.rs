@@ -285,27 +285,34 @@ fn finish_eml(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
         };
     }
     let offset = (buf.len() - body.len()) as u64;
-    let summary = summarize(body);
-    let problems: Vec<Diagnostic> = summary
-        .problems
-        .iter()
-        .map(|p| p.for_message(1, "eml: "))
-        .collect();
+    emit_single_rfc822(sink, offset, body, summarize(body), "eml: ");
+    IngestTotals {
+        messages: 1,
+        bytes: total,
+    }
+}
+
+/// Hand the one RFC 822 message of a single-message source (eml, emlx) to the sink, then its
+/// problems numbered as message 1 with the format's prefix.
+pub(crate) fn emit_single_rfc822(
+    sink: &mut dyn IngestSink,
+    offset: u64,
+    message: &[u8],
+    summary: MessageSummary,
+    prefix: &str,
+) {
+    let problems: Vec<Diagnostic> = summary.problems.iter().map(|p| p.for_message(1, prefix)).collect();
     let span = MessageSpan {
         index: 0,
         offset,
-        len: body.len() as u64,
+        len: message.len() as u64,
         mboxrd_unquote: false,
         envelope: None,
         kind: SpanKind::Rfc822,
     };
-    sink.message_with_bytes(span, summary, body);
+    sink.message_with_bytes(span, summary, message);
     for p in problems {
         sink.diagnostic(p);
-    }
-    IngestTotals {
-        messages: 1,
-        bytes: total,
     }
 }
 
