@@ -241,8 +241,29 @@ fn run_search(query: String) -> Event {
     })
 }
 
-/// Read one stored message: its bytes, its detail, and its core summary.
-fn load(id: MessageId) -> Result<(MessageRow, String, Vec<u8>), String> {
+/// One stored message read back: its bytes and what the worker knows of where they came from.
+struct Loaded {
+    name: String,
+    loc: Location,
+    copies: usize,
+    folder: Option<String>,
+    flags: Vec<String>,
+    raw: Vec<u8>,
+}
+
+impl Loaded {
+    /// The list row, from a summary of `raw` the caller already has (never summarized twice).
+    fn row(&self, id: MessageId, summary: &MessageSummary) -> MessageRow {
+        let mut row = MessageRow::from_summary(id, self.loc.source, &self.loc.span, summary);
+        row.copies = u32::try_from(self.copies).unwrap_or(u32::MAX);
+        row.folder = self.folder.clone();
+        row.flags = self.flags.clone();
+        row
+    }
+}
+
+/// Read one stored message's bytes from its first location.
+fn load(id: MessageId) -> Result<Loaded, String> {
     let (file, name, loc, copies, folder, flags) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize).ok_or_else(|| format!("no message {id}"))?;
@@ -257,17 +278,13 @@ fn load(id: MessageId) -> Result<(MessageRow, String, Vec<u8>), String> {
             src.flags.clone(),
         ))
     })?;
-    let (source, span) = (loc.source, loc.span.clone());
+    let span = &loc.span;
     let bytes = match &loc.entry {
         None => read_range(&file, span.offset, span.offset + span.len)?,
-        Some(entry) => read_from_entry(&file, &entry.0, &span)?,
+        Some(entry) => read_from_entry(&file, &entry.0, span)?,
     };
-    let raw = ingest::message_bytes(&span, &bytes);
-    let mut row = MessageRow::from_summary(id, source, &span, &message::summarize(&raw));
-    row.copies = u32::try_from(copies).unwrap_or(u32::MAX);
-    row.folder = folder;
-    row.flags = flags;
-    Ok((row, name, raw))
+    let raw = ingest::message_bytes(span, &bytes);
+    Ok(Loaded { name, loc, copies, folder, flags, raw })
 }
 
 /// A message's bytes from inside an archive: decompress the entry again up to the span (archives are
@@ -297,8 +314,10 @@ fn location_text(loc: &Location) -> String {
 }
 
 fn open(id: MessageId) -> Result<MessageView, String> {
-    let (mut row, name, raw) = load(id)?;
-    let detail = message::read_message(&raw);
+    let loaded = load(id)?;
+    let detail = message::read_message(&loaded.raw);
+    let mut row = loaded.row(id, &detail.summary);
+    let Loaded { name, raw, .. } = loaded;
     let (locations, others) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize);
@@ -312,13 +331,13 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     let variants: Vec<VariantView> = others
         .into_iter()
         .filter_map(|other| {
-            let (other_row, other_name, other_raw) = load(other).ok()?;
-            let other_detail = message::read_message(&other_raw);
+            let other_loaded = load(other).ok()?;
+            let other_detail = message::read_message(&other_loaded.raw);
             Some(VariantView {
-                id: other_row.id,
-                source_name: other_name,
+                id: other,
+                source_name: other_loaded.name,
                 differing: dedup::differing_headers(&detail.headers, &other_detail.headers),
-                line_endings_only: dedup::same_apart_from_line_endings(&raw, &other_raw),
+                line_endings_only: dedup::same_apart_from_line_endings(&raw, &other_loaded.raw),
             })
         })
         .collect();
@@ -831,19 +850,23 @@ async fn index_pending() {
         }
         for id in from..to {
             let raw = raw_for_index(id, &mut cache);
-            let doc = raw.as_deref().map(search::Doc::from_raw).unwrap_or_default();
+            // One parse serves the text index and the verdicts below.
+            let detail = raw.as_deref().map(message::read_message);
+            let doc = match (raw.as_deref(), &detail) {
+                (Some(raw), Some(detail)) => search::Doc::from_raw_and_detail(raw, detail),
+                _ => search::Doc::default(),
+            };
             // Searchable verdicts: `dkim:pass|fail|neutral|none|...` (with the keys known now) and
             // `finding:<code>` for what the header analysis found.
-            let (dkim, findings) = match raw.as_deref() {
-                Some(raw) => STATE.with(|st| {
-                    let headers = message::read_message(raw).headers;
-                    let chain = analysis::received::analyze(&headers, &analysis::received::ReceivedOptions::default());
+            let (dkim, findings) = match (raw.as_deref(), &detail) {
+                (Some(raw), Some(detail)) => STATE.with(|st| {
+                    let chain = analysis::received::analyze(&detail.headers, &analysis::received::ReceivedOptions::default());
                     let at = doc.date;
                     let reports = auth::dkim::verify_message(raw, &st.borrow().keys, at);
                     let codes: Vec<String> = chain.findings.iter().map(|f| f.code.to_string()).collect();
                     (auth::dkim::overall(&reports).label().to_string(), codes)
                 }),
-                None => ("none".to_string(), Vec::new()),
+                _ => ("none".to_string(), Vec::new()),
             };
             STATE.with(|st| {
                 let mut st = st.borrow_mut();

@@ -281,8 +281,13 @@ impl Doc {
     /// Read `raw` (one message, as [`read_message`] takes it) into a document, including the text of its
     /// text/* attachments up to [`MAX_TEXT_BYTES_PER_PART`] each (HTML ones converted to text). Never panics.
     pub fn from_raw(raw: &[u8]) -> Doc {
-        let detail = read_message(raw);
-        let mut doc = Doc::from_detail(&detail);
+        Doc::from_raw_and_detail(raw, &read_message(raw))
+    }
+
+    /// [`Doc::from_raw`] for a caller that has already read the message (`detail` must be
+    /// `read_message(raw)`): the message is not parsed a second time.
+    pub fn from_raw_and_detail(raw: &[u8], detail: &MessageDetail) -> Doc {
+        let mut doc = Doc::from_detail(detail);
         for (a, info) in doc.attachments.iter_mut().zip(&detail.attachments) {
             let t = info.content_type.as_str();
             if !t.starts_with("text/") || info.size > MAX_TEXT_BYTES_PER_PART as u64 {
