@@ -21,9 +21,11 @@
 
 pub mod analysis;
 pub mod auth;
+pub mod case;
 pub mod container;
 pub mod dedup;
 pub mod diagnostic;
+pub mod export;
 pub mod html;
 pub mod ingest;
 pub mod message;

@@ -115,6 +115,9 @@ pub struct Body {
     pub source: BodySource,
     /// The charset the part declared, if any.
     pub charset: Option<String>,
+    /// The charset the bytes look like, when it disagrees with the declared one (or none was declared and the
+    /// text is not plain ASCII); `None` when they agree. See [`detect_charset`].
+    pub detected_charset: Option<String>,
 }
 
 /// One attachment: a leaf MIME part that is not the chosen body text.
@@ -214,6 +217,7 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
                     text: String::new(),
                     source: BodySource::None,
                     charset: None,
+                    detected_charset: None,
                 },
                 attachments: Vec::new(),
             };
@@ -226,6 +230,7 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
             text: String::new(),
             source: BodySource::None,
             charset: None,
+            detected_charset: None,
         },
     };
     let mut attachments = Vec::with_capacity(tree.attachments.len());
@@ -1097,7 +1102,25 @@ fn decode_text(bytes: &[u8], declared: Option<&str>, problems: &mut Vec<Diagnost
 fn read_body(part: &ParsedMail<'_>, source: BodySource, problems: &mut Vec<Diagnostic>) -> Body {
     let bytes = decoded_bytes(part, problems);
     let charset = part.ctype.params.get("charset").cloned();
-    let text = decode_text(&bytes, charset.as_deref(), problems);
+    let detected = detect_charset(&bytes, charset.as_deref());
+    let text = match &detected {
+        // The declared charset cannot decode these bytes but another one clearly can: read it in that one,
+        // and say so (a mislabelled body is common in leaked mail and unreadable otherwise).
+        Some(d) if d.use_detected => {
+            problems.push(Diagnostic::info(
+                DiagnosticKind::BadEncoding,
+                match charset.as_deref() {
+                    Some(declared) => format!(
+                        "the body declares charset {declared} but its bytes are not valid in it; it is shown as {}, which they look like",
+                        d.name
+                    ),
+                    None => format!("the body declares no charset; it is shown as {}, which its bytes look like", d.name),
+                },
+            ));
+            decode_text(&bytes, Some(d.name), &mut Vec::new())
+        }
+        _ => decode_text(&bytes, charset.as_deref(), problems),
+    };
     let text = match source {
         BodySource::HtmlAsText => html_to_text(&text, problems),
         _ => text,
@@ -1106,6 +1129,76 @@ fn read_body(part: &ParsedMail<'_>, source: BodySource, problems: &mut Vec<Diagn
         text,
         source,
         charset,
+        detected_charset: detected.map(|d| d.name.to_string()),
+    }
+}
+
+/// What [`detect_charset`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetectedCharset {
+    /// The WHATWG name of the charset the bytes look like (e.g. "UTF-8", "windows-1251", "Shift_JIS").
+    pub name: &'static str,
+    /// True when the declared charset cannot decode the bytes without errors while the detected one can, and
+    /// the detector is confident: the text is then better read in the detected charset.
+    pub use_detected: bool,
+}
+
+/// The charset text bytes look like, when it disagrees with `declared`.
+///
+/// Plain ASCII never disagrees. Valid UTF-8 with non-ASCII bytes is UTF-8. Otherwise the guess is
+/// `chardetng`'s (Firefox's detector, built on `encoding_rs`). A declared label the WHATWG Encoding Standard
+/// maps to the same encoding as the guess agrees with it (so "iso-8859-1" and "windows-1252" are one), and
+/// so does any charset that decodes these bytes to the same text (KOI8-R and KOI8-U on Russian text).
+/// ISO-2022-JP is 7-bit and reads as ASCII.
+/// Undeclared text that is not ASCII is reported with its guess, since the reader then had to choose.
+///
+/// ```
+/// use leakloupe_core::message::detect_charset;
+/// assert_eq!(detect_charset(b"plain words", Some("koi8-r")), None);
+/// assert_eq!(detect_charset("Café".as_bytes(), Some("utf-8")), None);
+/// assert_eq!(detect_charset("Café".as_bytes(), Some("iso-8859-1")).map(|d| d.name), Some("UTF-8"));
+/// ```
+pub fn detect_charset(bytes: &[u8], declared: Option<&str>) -> Option<DetectedCharset> {
+    if bytes.is_ascii() {
+        return None;
+    }
+    let declared_enc = declared
+        .map(|l| l.trim().trim_matches('"'))
+        .filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case("us-ascii") && !l.eq_ignore_ascii_case("ascii"))
+        .and_then(|l| {
+            encoding_rs::Encoding::for_label(l.as_bytes()).or_else(|| {
+                // Labels only the charset crate knows (its extended mail labels); UTF-7 has no encoding_rs twin.
+                charset::Charset::for_label(l.as_bytes())
+                    .and_then(|c| encoding_rs::Encoding::for_label(c.name().as_bytes()))
+            })
+        });
+    let (guess, confident) = if std::str::from_utf8(bytes).is_ok() {
+        (encoding_rs::UTF_8, true)
+    } else {
+        let mut det = chardetng::EncodingDetector::new();
+        det.feed(bytes, true);
+        det.guess_assess(None, true)
+    };
+    match declared_enc {
+        Some(d) if d == guess => None,
+        Some(d) => {
+            let (as_declared, _, declared_errors) = d.decode(bytes);
+            let (as_guessed, _, guess_errors) = guess.decode(bytes);
+            if as_declared == as_guessed {
+                // Same text either way (KOI8-R vs KOI8-U on Russian text, GBK vs GB18030): no disagreement.
+                return None;
+            }
+            if !declared_errors && !confident {
+                // Decodes cleanly as declared and the detector is unsure: trust the declaration.
+                return None;
+            }
+            Some(DetectedCharset { name: guess.name(), use_detected: declared_errors && !guess_errors && confident })
+        }
+        // Undeclared: the reader falls back to UTF-8 or Windows-1252; a confident other guess reads better.
+        None => Some(DetectedCharset {
+            name: guess.name(),
+            use_detected: confident && guess != encoding_rs::UTF_8 && guess != encoding_rs::WINDOWS_1252,
+        }),
     }
 }
 
@@ -1246,6 +1339,38 @@ mod tests {
         assert!(s.subject.is_empty());
         let s = summarize(b"Content-Type: multipart/mixed\n\nno boundary");
         assert!(kinds(&s).contains(&DiagnosticKind::BadMime));
+    }
+
+    #[test]
+    fn declared_and_detected_charsets() {
+        let cyrillic = "Привет, коллеги! Документы по бюджету готовы, посмотрите их до пятницы, пожалуйста.";
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(cyrillic);
+        // Declares UTF-8, is Windows-1251: detected, and read as what it is.
+        let mut raw = b"From: a@b\nSubject: s\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n".to_vec();
+        raw.extend_from_slice(&cp1251);
+        let d = read_message(&raw);
+        assert_eq!(d.body.charset.as_deref(), Some("utf-8"));
+        assert_eq!(d.body.detected_charset.as_deref(), Some("windows-1251"));
+        assert!(d.body.text.starts_with("Привет, коллеги!"), "{}", d.body.text);
+        assert!(d.summary.problems.iter().any(|p| p.text.contains("declares charset utf-8") && p.text.contains("windows-1251")));
+        // Declared right: nothing to say.
+        let mut raw = b"From: a@b\nSubject: s\nContent-Type: text/plain; charset=windows-1251\n\n".to_vec();
+        raw.extend_from_slice(&cp1251);
+        let d = read_message(&raw);
+        assert_eq!(d.body.detected_charset, None);
+        assert!(d.body.text.starts_with("Привет"));
+        // KOI8-R declared as such agrees; ISO-8859-1 and Windows-1252 are one encoding (WHATWG).
+        let (koi, _, _) = encoding_rs::KOI8_R.encode(cyrillic);
+        assert_eq!(detect_charset(&koi, Some("koi8-r")), None);
+        assert_eq!(detect_charset("Déjà vu, café crème".as_bytes(), Some("utf-8")), None);
+        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode("Déjà vu, le café crème est prêt à côté de la fenêtre.");
+        assert_eq!(detect_charset(&latin, Some("iso-8859-1")), None);
+        // Undeclared Windows-1251 is read as Windows-1251, not as Windows-1252 mojibake.
+        let mut raw = b"From: a@b\nSubject: s\n\n".to_vec();
+        raw.extend_from_slice(&cp1251);
+        let d = read_message(&raw);
+        assert_eq!((d.body.charset.as_deref(), d.body.detected_charset.as_deref()), (None, Some("windows-1251")));
+        assert!(d.body.text.starts_with("Привет"));
     }
 
     #[test]

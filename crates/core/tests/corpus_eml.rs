@@ -314,3 +314,39 @@ fn smoke_all_sources() {
     println!("smoke: {files} files, {messages} messages, no panic");
     assert!(files > 300, "only {files} files");
 }
+
+/// Legacy charsets read correctly and agree with what their bytes look like; a mislabelled body is caught
+/// (declared vs detected) and shown in the charset it really is.
+#[test]
+fn legacy_charsets_and_mislabelled_bodies() {
+    let Some(root) = common::corpus_root() else {
+        return;
+    };
+    let eml = root.join("eml");
+    let read = |rel: &str| {
+        let raw = std::fs::read(eml.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        read_message(&raw)
+    };
+    for (rel, declared, body, subject) in [
+        ("ruby-mail/multi_charset/japanese_iso_2022.eml", "iso-2022-jp", "すみません。", "まみむめも"),
+        ("ruby-mail/multi_charset/japanese_shift_jis.eml", "Shift_JIS", "このメールはテスト用のメールです。", "test"),
+        ("ruby-mail/multi_charset/ks_c_5601-1987.eml", "ks_c_5601-1987", "스티해", "test"),
+        ("ruby-mail/multi_charset/japanese.eml", "UTF-8", "かきくえこ", "まみむめも"),
+    ] {
+        let m = read(rel);
+        assert_eq!(m.body.charset.as_deref(), Some(declared), "{rel}");
+        assert_eq!(m.body.detected_charset, None, "{rel}: declared and detected agree");
+        assert!(m.body.text.contains(body), "{rel}: body {:?}", m.body.text);
+        assert_eq!(m.summary.subject, subject, "{rel}");
+    }
+    // Hunny Software's 033: declares UTF-8, written in Windows-1252 (German umlauts as single bytes).
+    let m = read("stalwart-mail-parser/legacy-hunnysoft/033.eml");
+    assert_eq!(m.body.charset.as_deref(), Some("UTF-8"));
+    assert_eq!(m.body.detected_charset.as_deref(), Some("windows-1252"));
+    assert!(m.body.text.contains("Die Hasen und die Frösche"), "{:?}", &m.body.text[..60]);
+    assert!(m.summary.problems.iter().any(|p| p.text.contains("declares charset UTF-8")), "{:?}", m.summary.problems);
+    // Undeclared 8-bit text: the guess is reported (the reader had to choose).
+    let m = read("stalwart-mail-parser/legacy-hunnysoft/052.eml");
+    assert_eq!((m.body.charset.as_deref(), m.body.detected_charset.as_deref()), (None, Some("windows-1252")));
+    assert!(m.body.text.contains("Frösche"));
+}

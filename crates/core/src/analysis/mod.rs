@@ -5,6 +5,8 @@
 //!   the first hop, or no Received at all.
 //! - [`fingerprint`] summarises how a message was written (mailer, Message-ID form and domain, time zone)
 //!   and [`fingerprint::SenderProfiles`] flags senders whose fingerprint changes or never matches.
+//! - [`authors::DumpAuthors`] tables the authors and editors of a dump's attachments, finds edit bursts (many
+//!   documents last saved by one editor within minutes) and flags names in another script than the mailbox's.
 //!
 //! Every analysis reports [`Finding`]s: a severity, a stable machine-readable code and one plain sentence.
 //! Nothing here does I/O, reads the clock or panics, whatever the input.
@@ -22,6 +24,7 @@ use std::fmt;
 use crate::diagnostic::Severity;
 use crate::message::HeaderField;
 
+pub mod authors;
 pub mod fingerprint;
 pub mod received;
 

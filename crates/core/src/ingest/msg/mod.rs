@@ -684,6 +684,7 @@ impl OutlookMessage {
                 text: text.clone(),
                 source: BodySource::Plain,
                 charset: None,
+                detected_charset: None,
             };
         }
         if let Some(html) = &self.body_html {
@@ -691,6 +692,7 @@ impl OutlookMessage {
                 text: html_to_text(html, problems),
                 source: BodySource::HtmlAsText,
                 charset: None,
+                detected_charset: None,
             };
         }
         if let Some(compressed) = &self.rtf_compressed {
@@ -700,6 +702,7 @@ impl OutlookMessage {
                         text: rtf_to_text(&doc),
                         source: BodySource::RtfAsText,
                         charset: None,
+                        detected_charset: None,
                     };
                 }
                 Err(e) => problems.push(Diagnostic::warning(DiagnosticKind::BadEncoding, e)),
@@ -709,6 +712,7 @@ impl OutlookMessage {
             text: String::new(),
             source: BodySource::None,
             charset: None,
+            detected_charset: None,
         }
     }
 
@@ -896,6 +900,7 @@ pub fn read(raw: &[u8]) -> MessageDetail {
                 text: String::new(),
                 source: BodySource::None,
                 charset: None,
+                detected_charset: None,
             },
             attachments: Vec::new(),
         },
