@@ -9,6 +9,7 @@ pub mod components;
 pub mod format;
 pub mod protocol;
 pub mod state;
+pub mod store;
 pub mod worker;
 
 /// Mount the UI on the page's `<body>`.

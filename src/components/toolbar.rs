@@ -38,6 +38,10 @@ pub struct ToolbarProps {
     pub on_search: Callback<String>,
     /// (indexed, total) messages of the search index.
     pub index_progress: (u32, u32),
+    /// Open or close the case panel.
+    pub on_case: Callback<()>,
+    /// Whether it is open.
+    pub case_open: bool,
 }
 
 /// "0:42", "1:02:03".
@@ -142,6 +146,8 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                     }
                 }
             </div>
+            <button class={classes!("button", p.case_open.then_some("on"))} data-testid="case-toggle" aria-pressed={p.case_open.to_string()}
+                onclick={p.on_case.reform(|_| ())} title="Saved searches, exports, and what this browser stores">{ "Case" }</button>
             <div class="count">
                 <span data-testid="message-count">{ p.messages }</span>
                 <span class="count-label">{ if p.messages == 1 { " message" } else { " messages" } }</span>
