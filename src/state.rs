@@ -486,6 +486,7 @@ mod tests {
             length: 0,
             copies: 1,
             variant: false,
+            parent: None,
             folder: None,
             flags: vec![],
         }
@@ -547,6 +548,7 @@ mod tests {
             charset: None,
             detected_charset: None,
             highlights: vec![],
+            children: vec![],
             attachments: vec![],
             problems: vec![],
             locations: vec![],
