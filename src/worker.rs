@@ -409,8 +409,10 @@ fn location_text(loc: &Location) -> String {
         }),
     };
     let end = span.offset + span.len;
+    let rebuilt = loc.entry.is_none() && STATE.with(|st| st.borrow().partials.contains_key(&source));
     let at = match span.envelope {
         Some(_) => format!("{name}, message {} at bytes {}–{}", span.index + 1, span.offset, end),
+        None if rebuilt => format!("{name}, rebuilt with its Attachments/ files ({} bytes)", span.len),
         None => format!("{name}, bytes {}–{}", span.offset, end),
     };
     match &loc.path {

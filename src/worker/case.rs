@@ -39,6 +39,15 @@ pub fn source_hashed(source: u32, sha256: &str, name: &str, size: u64) {
         }
         c.sources[i] = Some((sha256.to_string(), name.to_string(), size));
     });
+    // DKIM keys and saved searches belong to the whole case: a file read now carries them too, so that
+    // dropping it again (alone) after a reload brings them back.
+    let global = CASE.with(|c| {
+        let c = c.borrow();
+        !c.case.dkim_keys().is_empty() || !c.case.saved_searches().is_empty()
+    });
+    if global {
+        send(&Event::CaseStore(records(&[sha256.to_string()])));
+    }
 }
 
 /// SHA-256 of the source files message `id` was found in.

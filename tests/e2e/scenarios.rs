@@ -747,6 +747,36 @@ pub async fn dkim_keys(ctx: Ctx, target: Target) {
             .await;
         assert_eq!(s(&got), want, "{query}");
     }
+
+    // Keys persist with the case: after a reload, the signed message dropped again alone still verifies,
+    // with the key the case kept (IndexedDB, stored under the message file's SHA-256).
+    if target == Target::Served {
+        ctx.client.refresh().await.expect("reload");
+        ctx.wait_js("the app after reload", Duration::from_secs(20), "const s = document.querySelector('[data-testid=ingest-status]'); return !!s && s.dataset.state === 'idle';").await;
+        let files = vec![json!({ "name": case.signed_name, "type": "message/rfc822", "b64": base64(&case.signed) })];
+        ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+        wait_ingested(&ctx, 1).await;
+        ctx.find("[data-testid=case-toggle]").await.click().await.expect("open the case panel");
+        ctx.wait_js(
+            "the kept case is restored (with its key import)",
+            Duration::from_secs(10),
+            "return Array.from(document.querySelectorAll('[data-testid=case-log]')).some(e => e.textContent.includes('saved case of') && e.textContent.includes('DKIM key import'));",
+        )
+        .await;
+        ctx.find("[data-testid=case-toggle]").await.click().await.expect("close the case panel");
+        click_row(&ctx, 0, case.subject).await;
+        let (d, sel) = case.passing[0];
+        ctx.wait_js(
+            "a pass with the key kept in the case",
+            UI_TIMEOUT,
+            &format!(
+                "const v = Array.from(document.querySelectorAll('[data-testid=dkim-result]')).find(e => e.dataset.domain === {} && e.dataset.selector === {});                 return !!v && v.dataset.result === 'pass';",
+                lit(d),
+                lit(sel)
+            ),
+        )
+        .await;
+    }
     finish_target_checks(&ctx, target).await;
 }
 
