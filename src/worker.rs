@@ -655,8 +655,9 @@ impl IngestSink for Forwarder {
         self.found += 1;
         let Some(id) = self.record(&span, &summary, None, None) else { return };
         // Forwarded mail is evidence too: each attached message becomes a message of its own, linked to
-        // this one (a cheap scan first; most messages carry none).
-        if raw.is_empty() || !ingest::embedded::may_contain_embedded(raw) {
+        // this one. Only messages with attachments can carry one (an attached message is an attachment),
+        // and a cheap byte scan rules out most of the rest before anything is parsed.
+        if raw.is_empty() || summary.attachment_count == 0 || !ingest::embedded::may_contain_embedded(raw) {
             return;
         }
         let scan = ingest::embedded::embedded_messages(raw);
