@@ -5,8 +5,10 @@
 //! - [`message_list`]: the windowed, keyboard-driven list of messages.
 //! - [`reader`]: one message: headers, body text, attachments.
 //! - [`ingest_log`]: per-file formats, counts and problems.
+//! - [`forensics`]: the dump-wide Forensics view (findings, senders, authors, edit bursts) and reports.
 
 pub mod app;
+pub mod forensics;
 pub mod ingest_log;
 pub mod message_list;
 pub mod reader;

@@ -24,6 +24,9 @@ pub struct ReaderProps {
     pub on_toggle_raw: Callback<()>,
     /// Open another message (a variant).
     pub on_select: Callback<crate::protocol::MessageId>,
+    /// The dump-wide forensic views, for the message report.
+    #[prop_or_default]
+    pub forensics: Option<Rc<crate::protocol::ForensicsView>>,
 }
 
 /// Blob URLs for a message's attachments, revoked when the reader moves on.
@@ -165,7 +168,8 @@ pub fn reader_pane(p: &ReaderProps) -> Html {
             <div class="reader empty"><p>{ "Opening…" }</p></div>
         },
         Reader::Shown(view) => html! {
-            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} on_select={p.on_select.clone()} />
+            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} on_select={p.on_select.clone()}
+                forensics={p.forensics.clone()} />
         },
     }
 }
@@ -176,6 +180,7 @@ struct MessageReaderProps {
     show_raw: bool,
     on_toggle_raw: Callback<()>,
     on_select: Callback<crate::protocol::MessageId>,
+    forensics: Option<Rc<crate::protocol::ForensicsView>>,
 }
 
 fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
@@ -403,6 +408,9 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     { for v.problems.iter().map(|t| html! { <li>{ t.clone() }</li> }) }
                 </ul>
             }
+            <div class="details-actions">
+                <crate::components::forensics::ReportButton view={v.clone()} forensics={p.forensics.clone()} />
+            </div>
             <section class="auth" aria-label="Authenticity">
                 <h3>{ "Authenticity" }</h3>
                 if v.dkim.is_empty() {

@@ -38,6 +38,15 @@ pub struct ToolbarProps {
     pub on_search: Callback<String>,
     /// (indexed, total) messages of the search index.
     pub index_progress: (u32, u32),
+    /// Whether the Forensics view is open.
+    #[prop_or_default]
+    pub forensics_open: bool,
+    /// Kinds of findings across the dump, once known (shown on the Forensics button).
+    #[prop_or_default]
+    pub forensics_count: Option<usize>,
+    /// Open or close the Forensics view.
+    #[prop_or_default]
+    pub on_forensics: Callback<()>,
 }
 
 /// "0:42", "1:02:03".
@@ -106,6 +115,12 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 <input type="file" multiple=true class="visually-hidden" data-testid="folder-input"
                     ref={folder_input.clone()} onchange={on_change.clone()} />
             </label>
+            <button class={classes!("button", "fx-toggle", p.forensics_open.then_some("on"))} data-testid="forensics-toggle"
+                aria-pressed={p.forensics_open.to_string()} onclick={p.on_forensics.reform(|_: MouseEvent| ())}
+                title="Findings across the whole drop, sender profiles, authors and editors, edit bursts">
+                { "Forensics" }
+                if let Some(n) = p.forensics_count { <span class="fx-badge">{ n }</span> }
+            </button>
             <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite"
                 data-bytes-done={p.bytes_done.to_string()} data-worker-memory={p.worker_memory.to_string()}
                 title={format!("Worker memory: {}", format::bytes(p.worker_memory))}>
