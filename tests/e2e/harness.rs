@@ -374,6 +374,9 @@ const QUIET_FEATURES: &[&str] = &[
     "PrivacySandboxSettings4",
     "Fledge",
     "ComponentUpdater",
+    // Chromium 14x asks www.google.com whether "AI mode" may be offered (AimEligibilityService) at startup.
+    "AimEnabled",
+    "AimServerEligibilityEnabled",
 ];
 
 /// The Chromium binary itself: Debian's /usr/bin/chromium wrapper adds Google API keys and
