@@ -14,6 +14,8 @@
 //! Environment: `LEAKLOUPE_DIST`, `LEAKLOUPE_CORPUS`, `LEAKLOUPE_ARTIFACTS`, `CHROMEDRIVER`, `CHROME`.
 #![allow(missing_docs)]
 
+#[path = "e2e/forensics.rs"]
+mod forensics;
 #[path = "e2e/harness.rs"]
 mod harness;
 #[path = "e2e/inputs.rs"]
@@ -116,4 +118,10 @@ async fn served_hostile_html_is_inert() {
 async fn file_url_hostile_html_is_inert() {
     let dist = require_dist();
     with_browser("file_url_hostile", Some(dist), Expect::Clean, |ctx| scenarios::hostile_html(ctx, Target::FileUrl)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_forensics_view_and_reports() {
+    let dist = require_dist();
+    with_browser("served_forensics", Some(dist), Expect::Clean, |ctx| forensics::forensics_view(ctx, Target::Served)).await;
 }

@@ -19,7 +19,7 @@ pub enum Target {
 }
 
 impl Target {
-    fn shot(self, name: &str) -> String {
+    pub fn shot(self, name: &str) -> String {
         match self {
             Target::Served => name.to_string(),
             Target::FileUrl => format!("file-url-{name}"),
@@ -28,7 +28,7 @@ impl Target {
 }
 
 const INGEST_TIMEOUT: Duration = Duration::from_secs(30);
-const UI_TIMEOUT: Duration = Duration::from_secs(5);
+pub const UI_TIMEOUT: Duration = Duration::from_secs(5);
 /// The app files the served build must load (and nothing else but them and favicon.ico).
 const SERVED_FILES: [&str; 8] = [
     "/",
@@ -41,11 +41,11 @@ const SERVED_FILES: [&str; 8] = [
     "/worker_bg.wasm",
 ];
 
-fn s(v: &Value) -> String {
+pub fn s(v: &Value) -> String {
     v.as_str().unwrap_or("").to_string()
 }
 
-fn lit(x: &str) -> String {
+pub fn lit(x: &str) -> String {
     serde_json::to_string(x).unwrap()
 }
 
@@ -69,7 +69,7 @@ pub async fn open(ctx: &Ctx, target: Target) {
 }
 
 /// Waits for data-state=done and the expected message count.
-async fn wait_ingested(ctx: &Ctx, total: usize) -> Value {
+pub async fn wait_ingested(ctx: &Ctx, total: usize) -> Value {
     let t0 = Instant::now();
     ctx.wait_js(
         &format!("ingest-status done with message-count {total}"),
@@ -160,7 +160,7 @@ fn selected_index(snap: &Value) -> Option<usize> {
 }
 
 /// Clicks row `i` and waits until it is selected and the reader shows its subject.
-async fn click_row(ctx: &Ctx, i: usize, subject: &str) -> Value {
+pub async fn click_row(ctx: &Ctx, i: usize, subject: &str) -> Value {
     let rows = row_elements(ctx).await;
     rows[i].click().await.unwrap_or_else(|e| panic!("cannot click message-row {i}: {e}"));
     ctx.wait_js(
@@ -339,7 +339,7 @@ pub async fn pick_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
     finish_target_checks(&ctx, target).await;
 }
 
-const DROP_JS: &str = r#"
+pub const DROP_JS: &str = r#"
 const files = arguments[0].map(f => {
   const bin = atob(f.b64); const u = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
@@ -550,7 +550,7 @@ pub async fn drop_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
 }
 
 /// Served: only the app's own files were requested, none missing. file://: nothing went through the proxy.
-async fn finish_target_checks(ctx: &Ctx, target: Target) {
+pub async fn finish_target_checks(ctx: &Ctx, target: Target) {
     let served = ctx.proxy.served();
     match target {
         Target::Served => {
