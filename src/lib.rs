@@ -12,6 +12,7 @@ pub mod format;
 pub mod protocol;
 pub mod report;
 pub mod state;
+pub mod store;
 pub mod worker;
 
 /// Mount the UI on the page's `<body>`.

@@ -48,6 +48,91 @@ pub enum Request {
         /// What the selection is (the query), for the report's title.
         title: String,
     },
+    /// Change a message's case annotations (tags, star, note).
+    Annotate {
+        /// The message.
+        id: MessageId,
+        /// Its SHA-256 (what annotations are keyed by).
+        sha256: String,
+        /// What changes.
+        change: AnnotationChange,
+    },
+    /// Merge a case (JSON as `leakloupe_core::case` writes it) into the current one: one kept in this
+    /// browser's storage for a file just loaded again.
+    LoadCase {
+        /// The case file's text.
+        json: String,
+        /// Where it came from, for the ingest log ("saved case of mail.mbox").
+        origin: String,
+    },
+    /// Save the query under a name (or replace it), or remove a saved search (`query: None`).
+    SaveSearch {
+        /// Its name.
+        name: String,
+        /// The query; `None` removes the saved search.
+        query: Option<String>,
+    },
+    /// Build a file from messages and hand it to the page to save.
+    Export {
+        /// What to build.
+        format: ExportFormat,
+        /// The messages, in list order (ignored for [`ExportFormat::Case`]).
+        ids: Vec<MessageId>,
+    },
+    /// Forget the case held in memory (the page erases what is stored).
+    ForgetCase,
+}
+
+/// A change to one message's annotations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnnotationChange {
+    /// Add a tag.
+    AddTag(String),
+    /// Remove a tag.
+    RemoveTag(String),
+    /// Star or unstar.
+    Star(bool),
+    /// Replace the note.
+    Note(String),
+}
+
+/// What an export builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// One CSV row per message: list fields, locations, hashes, tags, notes.
+    Csv,
+    /// The same as JSON Lines.
+    Jsonl,
+    /// The messages' exact bytes as one mbox (mboxrd quoting; re-imports to the same hashes).
+    Mbox,
+    /// A zip of one .eml per message, byte-exact, with MANIFEST.csv and SHA256SUMS.
+    EmlZip,
+    /// The case: tags, stars, notes, saved searches and DKIM keys, as JSON.
+    Case,
+}
+
+impl ExportFormat {
+    /// File name suffix and MIME type.
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            ExportFormat::Csv => ("results.csv", "text/csv"),
+            ExportFormat::Jsonl => ("results.jsonl", "application/x-ndjson"),
+            ExportFormat::Mbox => ("messages.mbox", "application/mbox"),
+            ExportFormat::EmlZip => ("messages-eml.zip", "application/zip"),
+            ExportFormat::Case => ("case.json", "application/json"),
+        }
+    }
+}
+
+/// A message's case annotations as the UI shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnotationView {
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Starred.
+    pub starred: bool,
+    /// The free-text note.
+    pub note: String,
 }
 
 /// What the worker tells the UI.
@@ -152,6 +237,39 @@ pub enum Event {
         html: String,
         /// How many messages it holds.
         messages: u32,
+    },
+    /// Messages whose annotations are now these (after a change, a restored or imported case).
+    Annotations(Vec<(MessageId, AnnotationView)>),
+    /// Store these records in the browser (key, case JSON): the case of each source file, keyed by its
+    /// SHA-256, so that dropping the same file again after a reload restores it.
+    CaseStore(Vec<(String, String)>),
+    /// The saved searches, (name, query), in order.
+    SavedSearches(Vec<(String, String)>),
+    /// A case was merged (restored or imported): what it brought, in one sentence.
+    CaseLoaded {
+        /// Where it came from.
+        origin: String,
+        /// What it brought.
+        text: String,
+    },
+    /// An export is being built.
+    ExportProgress {
+        /// Messages written.
+        done: u32,
+        /// Messages to write.
+        total: u32,
+    },
+    /// An export is ready: the page saves it. (The worker posts the file's Blob beside the event; the
+    /// bridge turns it into `url`.)
+    ExportReady {
+        /// Suggested file name.
+        name: String,
+        /// A blob: URL of the file (made by the page).
+        url: String,
+        /// Its size in bytes.
+        size: u64,
+        /// What it holds, in words ("12 messages; 2 gained a final line end").
+        summary: String,
     },
     /// A request could not be answered.
     Failed {
@@ -349,6 +467,10 @@ pub struct MessageView {
     pub body_kind: BodyKind,
     /// The body's declared charset.
     pub charset: Option<String>,
+    /// The charset the body's bytes look like, when it disagrees with the declared one.
+    pub detected_charset: Option<String>,
+    /// Byte ranges of `body` that match the search in force (to highlight).
+    pub highlights: Vec<(u32, u32)>,
     /// Attachments in order.
     pub attachments: Vec<AttachmentView>,
     /// Problems found in this message.
@@ -741,8 +863,24 @@ pub fn encode<T: Serialize>(value: &T) -> JsValue {
     }
 }
 
+/// Post an export's file: the Blob itself (no copy through the protocol) and its event.
+pub fn post_export(scope: &web_sys::DedicatedWorkerGlobalScope, blob: &web_sys::Blob, event: &Event) -> Result<(), JsValue> {
+    let msg = js_sys::Object::new();
+    js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
+    js_sys::Reflect::set(&msg, &"event".into(), &encode(event))?;
+    scope.post_message(&msg)
+}
+
 /// Decode a worker [`Event`] from a `MessageEvent`'s data.
 pub fn decode_event(data: &JsValue) -> Result<Event, String> {
+    if let Some(blob) = js_sys::Reflect::get(data, &"blob".into()).ok().and_then(|b| b.dyn_into::<web_sys::Blob>().ok()) {
+        let event = js_sys::Reflect::get(data, &"event".into()).map_err(|_| "export without its event".to_string())?;
+        let mut event = decode_event(&event)?;
+        if let Event::ExportReady { url, .. } = &mut event {
+            *url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not make a URL for the export".to_string())?;
+        }
+        return Ok(event);
+    }
     let bytes = data
         .dyn_ref::<js_sys::Uint8Array>()
         .ok_or_else(|| "worker sent a message that is not Leakloupe protocol bytes".to_string())?
@@ -916,6 +1054,8 @@ impl MessageView {
                 BodySource::None => BodyKind::None,
             },
             charset: d.body.charset,
+            detected_charset: d.body.detected_charset,
+            highlights: Vec::new(),
             attachments: d
                 .attachments
                 .into_iter()

@@ -166,6 +166,10 @@ impl ReportWriter {
             let flags = if v.row.flags.is_empty() { String::new() } else { format!(" ({})", v.row.flags.join(", ")) };
             fact("Folder", bdi(&format!("{folder}{flags}")));
         }
+        if let Some(detected) = &v.detected_charset {
+            let declared = v.charset.as_deref().unwrap_or("none");
+            fact("Body charset", escape(&format!("declared {declared}, but the bytes look like {detected}")));
+        }
         for (k, val) in &v.fingerprint {
             fact(k, bdi(val));
         }
@@ -464,6 +468,8 @@ mod tests {
             body: evil.clone(),
             body_kind: BodyKind::Plain,
             charset: None,
+            detected_charset: None,
+            highlights: vec![],
             attachments: vec![AttachmentView {
                 filename: Some("<img src=x onerror=alert(1)>.docx".into()),
                 content_type: "text/html\"><script>".into(),

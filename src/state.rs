@@ -178,6 +178,8 @@ pub struct State {
     pub index_progress: (u32, u32),
     /// Facets of the latest search (of everything, for an empty query).
     pub facets: Rc<Vec<crate::protocol::Facet>>,
+    /// The case work: annotations, saved searches, storage, exports.
+    pub case: CaseUi,
     /// Forensics: the dump-wide views, the panel and the reports.
     pub forensics: Forensics,
 }
@@ -224,6 +226,27 @@ pub struct Forensics {
     pub report: Option<Rc<ReportFile>>,
 }
 
+/// What the UI shows of the case.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CaseUi {
+    /// Annotations of messages that have any.
+    pub annotations: Rc<std::collections::HashMap<MessageId, crate::protocol::AnnotationView>>,
+    /// Saved searches (name, query).
+    pub searches: Vec<(String, String)>,
+    /// What was stored in this browser: (key, bytes); `None` until listed.
+    pub stored: Option<Vec<(String, u64)>>,
+    /// Whether the browser lets the page store anything (`None`: not known yet).
+    pub storage_ok: Option<bool>,
+    /// Sentences about restored or imported cases, newest last.
+    pub log: Vec<String>,
+    /// Export progress (done, total) while one is built.
+    pub export_progress: Option<(u32, u32)>,
+    /// The latest export: (file name, blob URL, size, summary).
+    pub export: Option<(String, String, u64, String)>,
+    /// Whether the case panel is open.
+    pub open: bool,
+}
+
 /// The query in force and what it matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchState {
@@ -264,6 +287,10 @@ pub enum Action {
     ReportRequested,
     /// The selection report was saved.
     ReportSaved,
+    /// What the browser has stored, listed again.
+    Stored(Option<Vec<(String, u64)>>, bool),
+    /// Open or close the case panel.
+    ToggleCase,
 }
 
 fn sort_key(row: &MessageRow) -> (bool, i64, MessageId) {
@@ -432,6 +459,26 @@ impl State {
                 self.forensics.report_pending = false;
                 self.forensics.report = Some(Rc::new(ReportFile { serial, file_name, html, messages }));
             }
+            Event::Annotations(list) => {
+                let map = Rc::make_mut(&mut self.case.annotations);
+                for (id, a) in list {
+                    if a == crate::protocol::AnnotationView::default() {
+                        map.remove(&id);
+                    } else {
+                        map.insert(id, a);
+                    }
+                }
+            }
+            Event::SavedSearches(list) => self.case.searches = list,
+            Event::CaseStore(_) => {}
+            Event::CaseLoaded { origin, text } => self.case.log.push(format!("{origin}: {text}")),
+            Event::ExportProgress { done, total } => {
+                self.case.export_progress = (done < total).then_some((done, total));
+            }
+            Event::ExportReady { name, url, size, summary } => {
+                self.case.export_progress = None;
+                self.case.export = Some((name, url, size, summary));
+            }
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
             Event::IndexProgress { indexed, total } => self.index_progress = (indexed, total),
             Event::SearchResult { query, outcome, terms, facets } => {
@@ -487,6 +534,11 @@ impl Reducible for State {
                         Some(Rc::new(ReportFile { serial: r.serial, file_name: r.file_name.clone(), html: String::new(), messages: r.messages }));
                 }
             }
+            Action::Stored(list, ok) => {
+                next.case.stored = list;
+                next.case.storage_ok = Some(ok);
+            }
+            Action::ToggleCase => next.case.open = !next.case.open,
         }
         Rc::new(next)
     }
@@ -573,6 +625,8 @@ mod tests {
             body: String::new(),
             body_kind: crate::protocol::BodyKind::None,
             charset: None,
+            detected_charset: None,
+            highlights: vec![],
             attachments: vec![],
             problems: vec![],
             locations: vec![],
@@ -635,6 +689,24 @@ mod tests {
             }));
         assert_eq!(s.files[0].status, FileStatus::Error);
         assert_eq!(s.files[0].problems[0].text, "not an email: this is a PNG image");
+    }
+
+    #[test]
+    fn annotations_are_kept_and_cleared() {
+        use crate::protocol::AnnotationView;
+        let s = Rc::new(State::default());
+        let starred = AnnotationView { tags: vec!["budget".into()], starred: true, note: "n".into() };
+        let s = reduce(s, w(Event::Annotations(vec![(3, starred.clone()), (4, AnnotationView::default())])));
+        assert_eq!(s.case.annotations.get(&3), Some(&starred));
+        assert!(!s.case.annotations.contains_key(&4), "an empty annotation is not kept");
+        let s = reduce(s, w(Event::Annotations(vec![(3, AnnotationView::default())])));
+        assert!(s.case.annotations.is_empty(), "forgetting clears the row marks");
+        let s = reduce(s, w(Event::ExportProgress { done: 5, total: 10 }));
+        assert_eq!(s.case.export_progress, Some((5, 10)));
+        let s = reduce(s, w(Event::ExportReady { name: "x.mbox".into(), url: "blob:x".into(), size: 9, summary: "3 messages".into() }));
+        assert_eq!((s.case.export_progress, s.case.export.as_ref().map(|e| e.0.as_str())), (None, Some("x.mbox")));
+        let s = reduce(s, Action::Stored(Some(vec![("case:ab".into(), 12)]), true));
+        assert_eq!(s.case.stored.as_ref().map(Vec::len), Some(1));
     }
 
     #[test]

@@ -34,6 +34,8 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
 use crate::protocol::{self, Event, MessageId, MessageRow, MessageView, Request, SourceId, VariantView, WorkerInput};
 
+mod case;
+
 /// Bytes read from a file per step. Large enough to be fast, small enough to stay responsive.
 const CHUNK: u64 = 4 * 1024 * 1024;
 /// Largest key-record file read (a zone of DKIM keys is kilobytes; anything far larger is not one).
@@ -116,6 +118,8 @@ struct WorkerState {
     indexing: bool,
     bytes_total: u64,
     bytes_done: u64,
+    /// Folded words of the latest query, highlighted in the message opened next.
+    last_terms: Vec<String>,
 }
 
 thread_local! {
@@ -127,6 +131,15 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn send(event: &Event) {
+    // Every path that finishes a file ends here: the case needs each source's SHA-256.
+    if let Event::SourceDone { source, sha256, .. } = event {
+        let named = STATE.with(|st| {
+            st.try_borrow().ok().and_then(|st| st.sources.get(*source as usize).and_then(Option::as_ref).map(|s| (s.name.clone(), s.file.size() as u64)))
+        });
+        if let Some((name, size)) = named {
+            case::source_hashed(*source, sha256, &name, size);
+        }
+    }
     // A failed postMessage means the page is gone; nothing useful is left to do.
     let _ = scope().post_message(&protocol::encode(event));
 }
@@ -181,6 +194,11 @@ fn answer(req: Request) {
         Request::Report { ids, total, title } => {
             wasm_bindgen_futures::spawn_local(crate::forensics::selection_report(ids, total, title, open, send))
         }
+        Request::Annotate { id, sha256, change } => case::annotate(id, &sha256, change),
+        Request::LoadCase { json, origin } => case::load(&json, origin),
+        Request::SaveSearch { name, query } => case::save_search(&name, query.as_deref()),
+        Request::ForgetCase => case::forget(),
+        Request::Export { format, ids } => wasm_bindgen_futures::spawn_local(case::export(format, ids)),
         Request::Cancel => STATE.with(|st| {
             let mut st = st.borrow_mut();
             if st.running {
@@ -210,6 +228,8 @@ fn js_error_text(e: &JsValue) -> String {
 }
 
 fn run_search(query: String) -> Event {
+    let terms = STATE.with(|st| st.borrow().index.parse(&query).map(|q| st.borrow().index.highlight_terms(&q)).unwrap_or_default());
+    STATE.with(|st| st.borrow_mut().last_terms = terms);
     STATE.with(|st| {
         let st = st.borrow();
         match st.index.parse(&query) {
@@ -390,6 +410,11 @@ fn open(id: MessageId) -> Result<MessageView, String> {
         view.source_offset = loc.span.offset;
         view.unquoted = loc.span.mboxrd_unquote;
     }
+    let terms = STATE.with(|st| st.borrow().last_terms.clone());
+    view.highlights = search::tokenize::highlight_ranges(&view.body, &terms)
+        .into_iter()
+        .map(|r| (r.start as u32, r.end as u32))
+        .collect();
     Ok(view)
 }
 
@@ -616,6 +641,15 @@ async fn ingest_source(source: SourceId) {
             return;
         }
     };
+    if is_case_file(&head) {
+        send(&Event::SourceDetected { source, format: "case".into() });
+        match read_range(&file, 0, size.min(MAX_KEY_FILE)) {
+            Ok(bytes) => case::load(&String::from_utf8_lossy(&bytes), name.clone()),
+            Err(text) => send(&Event::Problem { source, severity: protocol::Severity::Error, text }),
+        }
+        finish_source(&mut fw, &file, size, true);
+        return;
+    }
     let format = match ingest::sniff(&head, &name) {
         Sniffed::Mail(f) => f,
         Sniffed::Empty => {
@@ -825,6 +859,9 @@ fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
         fw.problem(p);
     }
     let added = after.saturating_sub(before) as u64;
+    if added > 0 {
+        case::keys_imported(name, &text);
+    }
     send(&Event::Problem {
         source: fw.source,
         severity: protocol::Severity::Info,
@@ -880,6 +917,12 @@ async fn index_pending() {
                 // Ids only grow, so `add` cannot refuse this one.
                 let _ = st.index.add(id, &doc);
                 let _ = st.index.set_keyword(id, "dkim", &dkim);
+                if let Some(d) = &detail {
+                    let tags = case::index_tags(&d.summary.sha256);
+                    if !tags.is_empty() {
+                        let _ = st.index.set_tags(id, &tags);
+                    }
+                }
                 let codes: Vec<&str> = findings.iter().map(String::as_str).collect();
                 let _ = st.index.set_keywords(id, "finding", &codes);
                 st.indexed = id + 1;
@@ -966,6 +1009,13 @@ fn cancel_queued(source: SourceId) {
         sha256: String::new(),
         cancelled: true,
     });
+}
+
+/// A Leakloupe case file (exported from the case panel): JSON naming its format near the start.
+fn is_case_file(head: &[u8]) -> bool {
+    let start = &head[..head.len().min(256)];
+    start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && start.windows(b"\"leakloupe-case\"".len()).any(|w| w == b"\"leakloupe-case\"")
 }
 
 /// A file that was rejected, empty or unreadable as a whole. Its hash is still taken, so the

@@ -75,6 +75,63 @@
     return Promise.all(roots.map(walk)).then(function (lists) { return loose.concat([].concat.apply([], lists)); });
   };
 
+  // The case store (tags, stars, notes, saved searches, DKIM keys): IndexedDB of this origin, one record per
+  // source file keyed "case:<SHA-256 of the file>". Used by src/store.rs; nothing else is ever stored.
+  // Every call resolves (never rejects): with no storage (a private window, file:// where the browser
+  // refuses it) the app works and says the case is not kept.
+  var DB = "leakloupe", STORE = "case";
+  function openDb() {
+    return new Promise(function (resolve) {
+      var req;
+      try { req = indexedDB.open(DB, 1); } catch (e) { resolve(null); return; }
+      req.onupgradeneeded = function () { req.result.createObjectStore(STORE); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { resolve(null); };
+      req.onblocked = function () { resolve(null); };
+    });
+  }
+  function run(mode, fn) {
+    return openDb().then(function (db) {
+      if (!db) return null;
+      return new Promise(function (resolve) {
+        var tx = db.transaction(STORE, mode), out = { value: null };
+        fn(tx.objectStore(STORE), out);
+        tx.oncomplete = function () { db.close(); resolve(out.value); };
+        tx.onerror = tx.onabort = function () { db.close(); resolve(null); };
+      });
+    });
+  }
+  window.leakloupeStore = {
+    available: function () { return openDb().then(function (db) { if (db) db.close(); return !!db; }); },
+    get: function (key) {
+      return run("readonly", function (st, out) { var r = st.get(key); r.onsuccess = function () { out.value = r.result === undefined ? null : r.result; }; });
+    },
+    put: function (key, value) {
+      return run("readwrite", function (st, out) { st.put(value, key); out.value = true; });
+    },
+    // [[key, size in bytes], ...]
+    list: function () {
+      return run("readonly", function (st, out) {
+        out.value = [];
+        var r = st.openCursor();
+        r.onsuccess = function () {
+          var c = r.result;
+          if (!c) return;
+          out.value.push([String(c.key), new Blob([c.value]).size]);
+          c.continue();
+        };
+      }).then(function (v) { return v || []; });
+    },
+    forget: function () {
+      return new Promise(function (resolve) {
+        var req;
+        try { req = indexedDB.deleteDatabase(DB); } catch (e) { resolve(false); return; }
+        req.onsuccess = function () { resolve(true); };
+        req.onerror = req.onblocked = function () { resolve(false); };
+      });
+    }
+  };
+
   function fail(err) {
     var el = document.getElementById("boot-message");
     if (el) {

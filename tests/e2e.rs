@@ -14,12 +14,16 @@
 //! Environment: `LEAKLOUPE_DIST`, `LEAKLOUPE_CORPUS`, `LEAKLOUPE_ARTIFACTS`, `CHROMEDRIVER`, `CHROME`.
 #![allow(missing_docs)]
 
+#[path = "e2e/casework.rs"]
+mod casework;
 #[path = "e2e/forensics.rs"]
 mod forensics;
 #[path = "e2e/harness.rs"]
 mod harness;
 #[path = "e2e/inputs.rs"]
 mod inputs;
+#[path = "e2e/reading.rs"]
+mod reading;
 #[path = "e2e/scenarios.rs"]
 mod scenarios;
 
@@ -118,6 +122,18 @@ async fn served_hostile_html_is_inert() {
 async fn file_url_hostile_html_is_inert() {
     let dist = require_dist();
     with_browser("file_url_hostile", Some(dist), Expect::Clean, |ctx| scenarios::hostile_html(ctx, Target::FileUrl)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_panes_enter_and_charset() {
+    let dist = require_dist();
+    with_browser("served_reading", Some(dist), Expect::Clean, |ctx| reading::panes_enter_charset(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_case_work_survives_reload_and_exports() {
+    let dist = require_dist();
+    with_browser("served_case", Some(dist), Expect::Clean, |ctx| casework::case_work(ctx, Target::Served)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,9 +12,14 @@ use crate::bridge::Bridge;
 use crate::components::forensics::{ForensicsPanel, ReportSaver};
 use crate::components::ingest_log::IngestLog;
 use crate::components::message_list::MessageList;
+use crate::components::case_panel::CasePanel;
+use crate::components::details::DetailsPane;
+use crate::components::message_list::focus_testid;
 use crate::components::reader::ReaderPane;
+use crate::components::splitter::{Resizes, Splitter};
 use crate::components::toolbar::Toolbar;
-use crate::protocol::{MessageId, Request};
+use crate::protocol::{AnnotationChange, Event, ExportFormat, MessageId, Request};
+use crate::store;
 use crate::state::{Action, State};
 
 /// Files from a `FileList` (picker), in order, each with its path: `webkitRelativePath` when a
@@ -52,6 +57,44 @@ async fn dropped_files(dt: web_sys::DataTransfer) -> Vec<(File, String)> {
             Some((file, path))
         })
         .collect()
+}
+
+/// List what the browser has stored, into the state.
+fn refresh_stored(dispatcher: yew::UseReducerDispatcher<State>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let ok = store::available().await;
+        let list = if ok { Some(store::list().await) } else { None };
+        dispatcher.dispatch(Action::Stored(list, ok));
+    });
+}
+
+/// What the page does with the case besides showing it: store what the worker hands over, and when a
+/// file was read, give back the case kept for it (same SHA-256) from an earlier visit.
+fn case_side_effects(ev: &Event, bridge: &Rc<std::cell::RefCell<Option<Bridge>>>, dispatcher: &yew::UseReducerDispatcher<State>) {
+    match ev {
+        Event::CaseStore(records) => {
+            let records = records.clone();
+            let dispatcher = dispatcher.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                for (key, value) in &records {
+                    store::put(key, value).await;
+                }
+                refresh_stored(dispatcher);
+            });
+        }
+        Event::SourceDone { sha256, .. } if !sha256.is_empty() => {
+            let sha = sha256.clone();
+            let bridge = bridge.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(json) = store::get(&format!("case:{sha}")).await {
+                    if let Some(b) = bridge.borrow().as_ref() {
+                        b.request(Request::LoadCase { json, origin: sha });
+                    }
+                }
+            });
+        }
+        _ => {}
+    }
 }
 
 /// The app.
@@ -96,8 +139,17 @@ pub fn app() -> Html {
     // The worker lives as long as the page.
     let bridge: Rc<Option<Bridge>> = {
         let dispatcher = state.dispatcher();
+        let slot: Rc<std::cell::RefCell<Option<Bridge>>> = Rc::new(std::cell::RefCell::new(None));
         let spawned = use_memo((), move |_| {
-            Bridge::spawn(move |ev| dispatcher.dispatch(Action::Worker(ev, js_sys::Date::now())))
+            let inner = slot.clone();
+            let spawned = Bridge::spawn(move |ev| {
+                case_side_effects(&ev, &inner, &dispatcher);
+                dispatcher.dispatch(Action::Worker(ev, js_sys::Date::now()))
+            });
+            if let Ok(b) = &spawned {
+                *slot.borrow_mut() = Some(b.clone());
+            }
+            spawned
         });
         let failure = spawned.as_ref().as_ref().err().cloned();
         let dispatcher = state.dispatcher();
@@ -283,13 +335,101 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::DismissAlert))
     };
 
+    // Pane widths (list, details) in CSS px once the user drags a splitter; `None` = the default proportions.
+    let widths = use_state(|| (None::<f64>, None::<f64>));
+    let workspace = use_node_ref();
+    {
+        let workspace = workspace.clone();
+        use_effect_with((*widths, state.files.is_empty()), move |((list, details), _)| {
+            if let Some(el) = workspace.cast::<web_sys::HtmlElement>() {
+                // The defaults are shares of the workspace (what static/style.css also says), so a reset is exact.
+                let col = |w: &Option<f64>, share: f64| {
+                    w.map_or_else(|| format!("calc((100% - 12px) * {share})"), |w| format!("{w}px"))
+                };
+                let columns = format!("{} 6px minmax(200px, 1fr) 6px {}", col(list, 0.45), col(details, 0.22));
+                let _ = el.style().set_property("grid-template-columns", &columns);
+            }
+        });
+    }
+    let on_resize_list = {
+        let widths = widths.clone();
+        Callback::from(move |w: Option<f64>| widths.set((w, widths.1)))
+    };
+    let on_resize_details = {
+        let widths = widths.clone();
+        Callback::from(move |w: Option<f64>| widths.set((widths.0, w)))
+    };
+    let on_reader_key = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            focus_testid("message-list");
+        }
+    });
+
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| refresh_stored(dispatcher));
+    }
+    let on_annotate = {
+        let bridge = bridge.clone();
+        Callback::from(move |(id, sha256, change): (MessageId, String, AnnotationChange)| {
+            if let Some(b) = &*bridge {
+                b.request(Request::Annotate { id, sha256, change });
+            }
+        })
+    };
+    // The messages an export or a report covers: the list as it stands (the search's hits, in list order).
+    let current_ids = {
+        let rows = state.rows.clone();
+        let search = state.search.clone();
+        move || -> Vec<MessageId> {
+            let hits = search.as_ref().and_then(|s| s.hits.clone());
+            rows.borrow().iter().map(|r| r.id).filter(|id| hits.as_ref().is_none_or(|h| h.contains(id))).collect()
+        }
+    };
+    let on_export = {
+        let bridge = bridge.clone();
+        Callback::from(move |format: ExportFormat| {
+            if let Some(b) = &*bridge {
+                let ids = if format == ExportFormat::Case { Vec::new() } else { current_ids() };
+                b.request(Request::Export { format, ids });
+            }
+        })
+    };
+    let on_save_search = {
+        let bridge = bridge.clone();
+        Callback::from(move |(name, query): (String, Option<String>)| {
+            if let Some(b) = &*bridge {
+                b.request(Request::SaveSearch { name, query });
+            }
+        })
+    };
+    let on_forget = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: ()| {
+            let bridge = bridge.clone();
+            let dispatcher = dispatcher.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                store::forget().await;
+                if let Some(b) = &*bridge {
+                    b.request(Request::ForgetCase);
+                }
+                refresh_stored(dispatcher);
+            });
+        })
+    };
+    let on_toggle_case = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: ()| dispatcher.dispatch(Action::ToggleCase))
+    };
+
     let empty = state.files.is_empty();
     html! {
         <div class={classes!("app", dragging.then_some("dragging"))}>
             <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
                 messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
-                copies={state.copies} worker_memory={state.worker_memory} search={state.search.clone()} on_search={on_search}
-                index_progress={state.index_progress}
+                copies={state.copies} worker_memory={state.worker_memory} search={state.search.clone()} on_search={on_search.clone()}
+                index_progress={state.index_progress} on_case={on_toggle_case.clone()} case_open={state.case.open}
                 forensics_open={state.forensics.open} forensics_count={state.forensics.view.as_ref().map(|v| v.findings.len())}
                 on_forensics={on_toggle_forensics.clone()}
                 on_files={on_files.clone()} on_cancel={on_cancel} />
@@ -328,14 +468,17 @@ pub fn app() -> Html {
                     }) }
                     </div>
                 }
-                <main class="workspace">
+                <main class="workspace" ref={workspace}>
                     <section class="list-pane" aria-label="Messages">
                         <MessageList rows={state.rows.clone()} selected={state.selected} on_select={on_select.clone()}
                             threads={state.threads.clone()} thread_view={state.thread_view} on_toggle_threads={on_toggle_threads}
                             filter={state.search.as_ref().and_then(|s| s.hits.clone())}
-                            filter_serial={state.search.as_ref().map_or(0, |s| s.serial)} />
+                            filter_serial={state.search.as_ref().map_or(0, |s| s.serial)} annotations={state.case.annotations.clone()}
+                            terms={state.search.as_ref().map(|s| s.terms.clone()).unwrap_or_default()} />
                     </section>
+                    <Splitter testid="splitter-list" label="Resize the message list" resizes={Resizes::Before} on_resize={on_resize_list} />
                     if state.forensics.open {
+                        // Over the reader and details; the list and its divider stay.
                         <section class="forensics-pane" aria-label="Forensics" data-testid="forensics-pane">
                             <ForensicsPanel state={state.forensics.clone()} rows={state.rows.clone()} index_progress={state.index_progress}
                                 query={state.search.as_ref().map(|s| s.query.clone())} listed={listed}
@@ -343,12 +486,23 @@ pub fn app() -> Html {
                                 on_close={on_toggle_forensics} on_bursts={on_bursts} on_report={on_report} />
                         </section>
                     } else {
-                    <section class="reader-pane" aria-label="Reader">
-                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw}
-                            on_select={on_select.clone()} forensics={state.forensics.view.clone()} />
+                    <section class="reader-pane" aria-label="Reader" tabindex="-1" data-testid="reader-pane" onkeydown={on_reader_key}>
+                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw} />
+                    </section>
+                    <Splitter testid="splitter-details" label="Resize the details pane" resizes={Resizes::After} on_resize={on_resize_details} />
+                    <section class="details-pane" aria-label="Details" data-testid="details-pane">
+                        <DetailsPane reader={state.reader.clone()} on_select={on_select.clone()}
+                            annotation={state.selected.and_then(|id| state.case.annotations.get(&id).cloned()).unwrap_or_default()}
+                            on_annotate={on_annotate} forensics={state.forensics.view.clone()} />
                     </section>
                     }
                 </main>
+                if state.case.open {
+                    <CasePanel case={state.case.clone()} query={state.search.as_ref().map(|s| s.query.clone()).unwrap_or_default()}
+                        result_count={state.search.as_ref().and_then(|s| s.hits.as_ref().map(|h| h.len())).unwrap_or(state.rows.len())}
+                        on_export={on_export} on_save_search={on_save_search} on_search={on_search.clone()} on_forget={on_forget}
+                        on_close={on_toggle_case.clone()} />
+                }
                 <IngestLog files={state.files.clone()} rows={state.rows.clone()} />
             }
             <div class="drop-overlay" aria-hidden="true"><div>{ "Drop to open — nothing is uploaded" }</div></div>
@@ -361,6 +515,8 @@ pub fn app() -> Html {
                             <dt>{ "↓ / j, ↑ / k" }</dt><dd>{ "next / previous message" }</dd>
                             <dt>{ "Page Down / Page Up" }</dt><dd>{ "a screen further / back" }</dd>
                             <dt>{ "Home / End" }</dt><dd>{ "first / last message" }</dd>
+                            <dt>{ "Enter" }</dt><dd>{ "read the selected message (keyboard focus moves to the reader; Esc comes back)" }</dd>
+                            <dt>{ "← / → on a divider" }</dt><dd>{ "resize the panes (Shift: faster; double-click resets)" }</dd>
                             <dt>{ "/" }</dt><dd>{ "search (Enter runs the query)" }</dd>
                             <dt>{ "?" }</dt><dd>{ "this sheet" }</dd>
                             <dt>{ "Esc" }</dt><dd>{ "close it" }</dd>
@@ -387,3 +543,4 @@ fn set_search_box(query: &str) {
         input.set_value(query);
     }
 }
+

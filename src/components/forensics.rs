@@ -202,7 +202,7 @@ pub fn forensics_panel(p: &ForensicsProps) -> Html {
             format!("Findings, sender profiles and authors appear once the index is built ({}% so far).", u64::from(done) * 100 / u64::from(total.max(1)))
         };
         return html! {
-            <div class="forensics" data-testid="forensics-view" data-ready="false">{ head }<p class="fx-empty">{ text }</p></div>
+            <div class="fx-view" data-testid="forensics-view" data-ready="false">{ head }<p class="fx-empty">{ text }</p></div>
         };
     };
     let inconsistent = view.senders.iter().filter(|s| !s.inconsistencies.is_empty()).count();
@@ -220,7 +220,7 @@ pub fn forensics_panel(p: &ForensicsProps) -> Html {
         ForensicsTab::Bursts => html! { <BurstsTab view={view.clone()} labels={labels.clone()} on_select={p.on_select.clone()} on_bursts={p.on_bursts.clone()} /> },
     };
     html! {
-        <div class="forensics" data-testid="forensics-view" data-ready="true">
+        <div class="fx-view" data-testid="forensics-view" data-ready="true">
             { head }
             <nav class="tabs fx-tabs" role="tablist">
             { for tabs.iter().map(|&(tab, label, n, alert)| {

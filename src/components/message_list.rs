@@ -42,6 +42,12 @@ pub struct MessageListProps {
     pub filter: Option<Rc<std::collections::HashSet<MessageId>>>,
     /// Changes whenever `filter` does.
     pub filter_serial: u64,
+    /// Case annotations by message (star and tags are shown in the row).
+    #[prop_or_default]
+    pub annotations: Rc<HashMap<MessageId, crate::protocol::AnnotationView>>,
+    /// Folded search words to highlight in From and Subject.
+    #[prop_or_default]
+    pub terms: Vec<String>,
 }
 
 /// What the list is sorted by.
@@ -248,7 +254,17 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 return;
             }
             let page = ((view.1 / ROW_HEIGHT) as isize - 1).max(1);
+            if e.key() == "Enter" {
+                // Enter opens the selected message for reading: keyboard focus moves into the reader (Esc
+                // comes back). With nothing selected it selects the first message.
+                e.prevent_default();
+                if selected.is_some() {
+                    focus_testid("reader-pane");
+                    return;
+                }
+            }
             let delta: isize = match e.key().as_str() {
+                "Enter" => isize::MIN / 2,
                 "ArrowDown" | "j" => 1,
                 "ArrowUp" | "k" => -1,
                 "PageDown" => page,
@@ -316,6 +332,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
             let (r, depth) = r;
             let id = r.id;
             let is_sel = p.selected == Some(id);
+            let ann = p.annotations.get(&id);
             let onclick = {
                 let on_select = p.on_select.clone();
                 Callback::from(move |_| on_select.emit(id))
@@ -330,15 +347,17 @@ pub fn message_list(p: &MessageListProps) -> Html {
                     <span class="col-date" title={format!("{date} (sender's clock: UTC{offset})")}>
                         { date }<span class="offset">{ offset }</span>
                     </span>
-                    <span class="col-from" title={r.from.clone()}>{ &r.from }</span>
+                    <span class="col-from" title={r.from.clone()}>{ highlight(&r.from, &p.terms) }</span>
                     <span class="col-to" title={r.to.clone()}>{ &r.to }</span>
                     <span class="col-flags">
                         if r.problems > 0 { <span class="warn-dot" title="This message has problems: see the reader">{ "!" }</span> }
                         if r.variant { <span class="tag variant" title="Another message has the same Message-ID but different bytes: open it to see which headers differ">{ "var" }</span> }
                         if r.copies > 1 { <span class="tag copies" title="The same bytes were found in several places">{ format!("×{}", r.copies) }</span> }
+                        if ann.is_some_and(|a| a.starred) { <span class="star-mark" title="Starred" data-testid="row-star">{ "★" }</span> }
                     </span>
                     <span class="col-subject" title={r.subject.clone()}>
-                        { if r.subject.is_empty() { "(no subject)".to_string() } else { r.subject.clone() } }
+                        { for ann.iter().flat_map(|a| a.tags.iter()).map(|t| html! { <span class="tag-chip small" data-testid="row-tag">{ t.clone() }</span> }) }
+                        if r.subject.is_empty() { { "(no subject)" } } else { { highlight(&r.subject, &p.terms) } }
                     </span>
                     <span class="col-att" title={format!("{} attachments", r.attachments)}>{ if r.attachments > 0 { r.attachments.to_string() } else { String::new() } }</span>
                     <span class="col-size">{ format::bytes(r.size) }</span>
@@ -371,5 +390,78 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 </div>
             </div>
         </div>
+    }
+}
+
+/// Focus the element with this `data-testid`, if it is on the page.
+pub fn focus_testid(testid: &str) {
+    if let Some(el) = gloo::utils::document()
+        .query_selector(&format!("[data-testid={testid}]"))
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Fold a word the way the index does for the common cases the list needs: lower case, Latin accents off.
+fn fold(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ý' | 'ÿ' => 'y',
+            c => c,
+        })
+        .collect()
+}
+
+/// `text` with the words that are search terms in `<mark>` (whole words, folded; the reader's body is
+/// highlighted by the worker with the index's own tokenizer).
+pub fn highlight(text: &str, terms: &[String]) -> Html {
+    if terms.is_empty() {
+        return html! { { text.to_string() } };
+    }
+    let mut out: Vec<Html> = Vec::new();
+    let mut plain = String::new();
+    let mut word = String::new();
+    let flush_word = |word: &mut String, plain: &mut String, out: &mut Vec<Html>| {
+        if word.is_empty() {
+            return;
+        }
+        if terms.iter().any(|t| *t == fold(word)) {
+            out.push(html! { { std::mem::take(plain) } });
+            out.push(html! { <mark data-testid="hit">{ std::mem::take(word) }</mark> });
+        } else {
+            plain.push_str(word);
+            word.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush_word(&mut word, &mut plain, &mut out);
+            plain.push(c);
+        }
+    }
+    flush_word(&mut word, &mut plain, &mut out);
+    out.push(html! { { plain } });
+    out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod highlight_tests {
+    #[test]
+    fn folds_like_the_index_for_latin_accents() {
+        assert_eq!(super::fold("Hervé"), "herve");
+        assert_eq!(super::fold("RÉUNION"), "reunion");
     }
 }

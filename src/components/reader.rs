@@ -1,16 +1,16 @@
-//! The reader: one message's important headers decoded, all raw headers on demand, the body as
-//! text, its problems, and its attachments with name, declared type, size and SHA-256, each savable
-//! through a Blob URL made here from bytes the worker sent.
-//!
-//! Mail HTML is never put into the page: bodies are text in a `<pre>`, and HTML-only mail arrives
-//! from the worker already rendered to text.
+//! The reader: one message's important headers decoded, all raw headers on demand, its problems, its
+//! attachments (name, declared type, size, SHA-256, metadata, preview, save through a Blob URL made here from
+//! bytes the worker sent) and its body: text in a `<pre>`, or the worker-sanitized HTML in an
+//! `iframe sandbox=""` (no scripts, no same-origin) with the blocked remote resources listed as evidence.
+//! Tabs show the raw source with byte offsets and the MIME tree. Authenticity and relays are in
+//! [`super::details`].
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::{BodyKind, DkimView, MessageView};
+use crate::protocol::{BodyKind, MessageView};
 use crate::state::Reader;
 
 /// Reader properties.
@@ -22,11 +22,6 @@ pub struct ReaderProps {
     pub show_raw: bool,
     /// Toggle raw headers.
     pub on_toggle_raw: Callback<()>,
-    /// Open another message (a variant).
-    pub on_select: Callback<crate::protocol::MessageId>,
-    /// The dump-wide forensic views, for the message report.
-    #[prop_or_default]
-    pub forensics: Option<Rc<crate::protocol::ForensicsView>>,
 }
 
 /// Blob URLs for a message's attachments, revoked when the reader moves on.
@@ -168,10 +163,27 @@ pub fn reader_pane(p: &ReaderProps) -> Html {
             <div class="reader empty"><p>{ "Opening…" }</p></div>
         },
         Reader::Shown(view) => html! {
-            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} on_select={p.on_select.clone()}
-                forensics={p.forensics.clone()} />
+            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} />
         },
     }
+}
+
+/// `text` with the given byte ranges wrapped in `<mark>` (search hits).
+fn marked(text: &str, ranges: &[(u32, u32)]) -> Html {
+    if ranges.is_empty() {
+        return html! { { text.to_string() } };
+    }
+    let mut out = Vec::with_capacity(ranges.len() * 2 + 1);
+    let mut at = 0usize;
+    for &(a, b) in ranges {
+        let (a, b) = (a as usize, b as usize);
+        let (Some(before), Some(hit)) = (text.get(at..a), text.get(a..b)) else { continue };
+        out.push(html! { { before.to_string() } });
+        out.push(html! { <mark data-testid="hit">{ hit.to_string() }</mark> });
+        at = b;
+    }
+    out.push(html! { { text.get(at..).unwrap_or("").to_string() } });
+    out.into_iter().collect()
 }
 
 #[derive(Properties, PartialEq)]
@@ -179,8 +191,6 @@ struct MessageReaderProps {
     view: Rc<MessageView>,
     show_raw: bool,
     on_toggle_raw: Callback<()>,
-    on_select: Callback<crate::protocol::MessageId>,
-    forensics: Option<Rc<crate::protocol::ForensicsView>>,
 }
 
 fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
@@ -192,40 +202,6 @@ fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
             <dt>{ label }</dt>
             <dd data-testid={testid}>{ value.to_string() }</dd>
         </>
-    }
-}
-
-/// One DKIM verdict: the RFC 8601 word, the sentence, and what the signature does not cover.
-fn dkim_item(d: &DkimView) -> Html {
-    let body = match d.body_hash_ok {
-        Some(true) => "body unchanged since signing",
-        Some(false) => "body changed since signing",
-        None => "body hash not computable",
-    };
-    // Signature and trace fields are added after signing by design; listing them is noise.
-    let unsigned: Vec<&str> = d
-        .unsigned_present
-        .iter()
-        .filter(|n| {
-            let n = n.to_ascii_lowercase();
-            !(n == "dkim-signature" || n.starts_with("arc-") || n == "received" || n == "return-path" || n == "authentication-results")
-        })
-        .map(String::as_str)
-        .collect();
-    html! {
-        <li class={classes!("dkim", d.result.clone())} data-testid="dkim-result" data-domain={d.domain.clone()}
-            data-selector={d.selector.clone()} data-result={d.result.clone()}>
-            <span class={classes!("verdict", d.result.clone())}>{ d.result.clone() }</span>
-            <span class="dkim-who">{ format!("d={} s={} a={}", d.domain, d.selector, d.algorithm) }</span>
-            <div class="dkim-reason">{ d.reason.clone() }</div>
-            <div class="dkim-facts">
-                { format!("{body}; key: {}", d.key_source.clone().unwrap_or_else(|| "not in the key store".into())) }
-            </div>
-            if !unsigned.is_empty() {
-                <div class="dkim-facts">{ format!("Not covered by the signature (could have been altered): {}", unsigned.join(", ")) }</div>
-            }
-            { for d.flags.iter().map(|f| html! { <div class="dkim-flag">{ f.clone() }</div> }) }
-        </li>
     }
 }
 
@@ -380,92 +356,11 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                 </dd>
                 <dt>{ "SHA-256" }</dt><dd class="hash" data-testid="message-sha256">{ v.sha256.clone() }</dd>
             </dl>
-            if !v.variants.is_empty() {
-                <div class="variants" data-testid="reader-variants">
-                    <strong>{ format!("{} variants of this message (same Message-ID, different bytes)", v.variants.len() + 1) }</strong>
-                    <ul>
-                    { for v.variants.iter().map(|var| {
-                        let id = var.id;
-                        let open = p.on_select.reform(move |_: MouseEvent| id);
-                        html! {
-                            <li>
-                                <button class="link" onclick={open}>{ format!("the one in {}", var.source_name) }</button>
-                                { if var.line_endings_only {
-                                    " is the same text with other line endings (LF/CRLF): an export difference, not an edit".to_string()
-                                } else if var.differing.is_empty() {
-                                    " differs only in its body".to_string()
-                                } else {
-                                    format!(" differs in {}: {}", format::plural(var.differing.len() as u64, "header", "headers"), var.differing.join(", "))
-                                } }
-                            </li>
-                        }
-                    }) }
-                    </ul>
-                </div>
-            }
             if !v.problems.is_empty() {
                 <ul class="problems" aria-label="Problems in this message">
                     { for v.problems.iter().map(|t| html! { <li>{ t.clone() }</li> }) }
                 </ul>
             }
-            <div class="details-actions">
-                <crate::components::forensics::ReportButton view={v.clone()} forensics={p.forensics.clone()} />
-            </div>
-            <section class="auth" aria-label="Authenticity">
-                <h3>{ "Authenticity" }</h3>
-                if v.dkim.is_empty() {
-                    <p class="muted" data-testid="dkim-none">{ "No DKIM signature: this message's origin cannot be checked cryptographically." }</p>
-                } else {
-                    <ul class="dkim-list">{ for v.dkim.iter().map(dkim_item) }</ul>
-                    if v.dkim.iter().any(|d| d.key_source.is_none()) {
-                        <p class="muted">{ "Keys are never looked up in DNS (that would tell the world what you are checking). Drop a text file of the signers' DNS TXT records — e.g. sel._domainkey.example.com. IN TXT \"v=DKIM1; k=rsa; p=…\" — to verify signatures offline." }</p>
-                    }
-                }
-                if let Some(arc) = &v.arc {
-                    <p data-testid="arc-result" data-result={arc.result.clone()}>
-                        <span class={classes!("verdict", arc.result.clone())}>{ format!("ARC {}", arc.result) }</span>
-                        { format!(" {} (sealed by {})", arc.reason, arc.sealers.join(" → ")) }
-                    </p>
-                }
-                if !v.recorded_auth.is_empty() {
-                    <details class="recorded-auth">
-                        <summary>{ format!("What receiving servers recorded ({})", v.recorded_auth.len()) }</summary>
-                        <pre>{ v.recorded_auth.iter().map(|h| format!("{}: {}\n", h.name, h.raw)).collect::<String>() }</pre>
-                    </details>
-                }
-            </section>
-            <section class="forensics" aria-label="Headers and relays">
-                if !v.findings.is_empty() {
-                    <ul class="findings" data-testid="findings">
-                    { for v.findings.iter().map(|f| html! {
-                        <li class={f.severity.label()} data-testid="finding" data-code={f.code.clone()}>{ f.reason.clone() }</li>
-                    }) }
-                    </ul>
-                }
-                <details class="hops" data-testid="hops">
-                    <summary>{ format!("Route: {} · sender: {}", format::plural(v.hops.len() as u64, "relay hop", "relay hops"),
-                        v.fingerprint.iter().find(|(k, _)| k == "Mailer").map(|(_, m)| m.clone()).unwrap_or_else(|| "mailer not named".into())) }</summary>
-                    if !v.hops.is_empty() {
-                        <ol class="hop-list">
-                        { for v.hops.iter().map(|h| html! {
-                            <li class={classes!(h.negative.then_some("negative"))} data-testid="hop">
-                                <div><strong>{ if h.by.is_empty() { "(receiver not named)".to_string() } else { h.by.clone() } }</strong>
-                                    { format!(" received from {}", if h.from.is_empty() { "(not named)" } else { &h.from }) }
-                                    if !h.with.is_empty() { <span class="muted">{ format!(" with {}", h.with) }</span> }</div>
-                                <div class="muted">
-                                    { h.date.clone().unwrap_or_else(|| "no date".into()) }
-                                    if let Some(d) = &h.delay { { format!(" · {d} after the previous hop") } }
-                                    if !h.ips.is_empty() { { format!(" · {}", h.ips.join(", ")) } }
-                                </div>
-                            </li>
-                        }) }
-                        </ol>
-                    }
-                    <dl class="meta">
-                    { for v.fingerprint.iter().map(|(k, val)| html! { <><dt>{ k.clone() }</dt><dd>{ val.clone() }</dd></> }) }
-                    </dl>
-                </details>
-            </section>
             <div class="raw-toggle">
                 <button class="link" data-testid="raw-headers-toggle" aria-expanded={p.show_raw.to_string()} onclick={on_toggle}>
                     { if p.show_raw { "Hide raw headers".to_string() } else { format!("Show all {} raw headers", v.headers.len()) } }
@@ -552,6 +447,17 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                 </div>
             }
             if let Some(note) = body_note { <p class="body-note">{ note }</p> }
+            if let Some(detected) = &v.detected_charset {
+                <p class={classes!("charset-note", v.charset.is_none().then_some("undeclared"))} data-testid="charset-mismatch" data-declared={v.charset.clone().unwrap_or_default()} data-detected={detected.clone()}>
+                    { match &v.charset {
+                        Some(declared) => format!("Charset: the body declares {declared}, but its bytes look like {detected}."),
+                        None => format!("Charset: the body declares none; its bytes look like {detected}."),
+                    } }
+                    if v.charset.is_some() {
+                        <span class="muted">{ " A mislabelled charset can mean the message passed through, or was edited with, another program." }</span>
+                    }
+                </p>
+            }
             if let (true, Some(h)) = (*show_html, &v.html) {
                 <div class="body html" data-testid="reader-body">
                     if h.flattened { <p class="muted">{ "This HTML is nested too deeply to lay out safely; only its text is shown." }</p> }
@@ -559,7 +465,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     <iframe sandbox="" referrerpolicy="no-referrer" title="Sanitized HTML body" srcdoc={h.document.clone()} data-testid="html-frame"></iframe>
                 </div>
             } else {
-                <pre class="body" data-testid="reader-body">{ v.body.clone() }</pre>
+                <pre class="body" data-testid="reader-body">{ marked(&v.body, &v.highlights) }</pre>
             }
             }
         </article>

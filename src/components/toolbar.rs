@@ -38,6 +38,10 @@ pub struct ToolbarProps {
     pub on_search: Callback<String>,
     /// (indexed, total) messages of the search index.
     pub index_progress: (u32, u32),
+    /// Open or close the case panel.
+    pub on_case: Callback<()>,
+    /// Whether it is open.
+    pub case_open: bool,
     /// Whether the Forensics view is open.
     #[prop_or_default]
     pub forensics_open: bool,
@@ -115,12 +119,6 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 <input type="file" multiple=true class="visually-hidden" data-testid="folder-input"
                     ref={folder_input.clone()} onchange={on_change.clone()} />
             </label>
-            <button class={classes!("button", "fx-toggle", p.forensics_open.then_some("on"))} data-testid="forensics-toggle"
-                aria-pressed={p.forensics_open.to_string()} onclick={p.on_forensics.reform(|_: MouseEvent| ())}
-                title="Findings across the whole drop, sender profiles, authors and editors, edit bursts">
-                { "Forensics" }
-                if let Some(n) = p.forensics_count { <span class="fx-badge">{ n }</span> }
-            </button>
             <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite"
                 data-bytes-done={p.bytes_done.to_string()} data-worker-memory={p.worker_memory.to_string()}
                 title={format!("Worker memory: {}", format::bytes(p.worker_memory))}>
@@ -157,6 +155,14 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                     }
                 }
             </div>
+            <button class={classes!("button", "fx-toggle", p.forensics_open.then_some("on"))} data-testid="forensics-toggle"
+                aria-pressed={p.forensics_open.to_string()} onclick={p.on_forensics.reform(|_: MouseEvent| ())}
+                title="Findings across the whole drop, sender profiles, authors and editors, edit bursts">
+                { "Forensics" }
+                if let Some(n) = p.forensics_count { <span class="fx-badge">{ n }</span> }
+            </button>
+            <button class={classes!("button", p.case_open.then_some("on"))} data-testid="case-toggle" aria-pressed={p.case_open.to_string()}
+                onclick={p.on_case.reform(|_| ())} title="Saved searches, exports, and what this browser stores">{ "Case" }</button>
             <div class="count">
                 <span data-testid="message-count">{ p.messages }</span>
                 <span class="count-label">{ if p.messages == 1 { " message" } else { " messages" } }</span>

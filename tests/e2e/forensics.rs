@@ -42,9 +42,12 @@ fn pdf(who: &str, title: &str, minute: u32) -> Vec<u8> {
 /// The author of `cyrillic-author.xlsx` (its last editor is "J\u{435}ff", with a Cyrillic "е").
 const XLSX_AUTHOR: &str = "Роша Георгий Петрович";
 
-/// Real attachments, (file name, bytes): from the corpus when present, else the repository's fixtures;
-/// and the repository's `cyrillic-author.xlsx`, always.
-fn real_attachments() -> (String, Vec<(String, Vec<u8>)>, (String, Vec<u8>)) {
+/// A file to attach: (file name, bytes).
+type Attachment = (String, Vec<u8>);
+
+/// Real attachments: from the corpus when present, else the repository's fixtures (and where they came
+/// from); and the repository's `cyrillic-author.xlsx`, always.
+fn real_attachments() -> (String, Vec<Attachment>, Attachment) {
     let fixtures = workspace_root().join("crates/core/tests/fixtures/metadata");
     let read = |p: PathBuf| {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
@@ -76,7 +79,7 @@ struct Mail<'a> {
     day: u32,
     subject: &'a str,
     extra_headers: &'a str,
-    attachment: Option<(String, Vec<u8>)>,
+    attachment: Option<Attachment>,
 }
 
 impl Mail<'_> {
@@ -99,7 +102,7 @@ Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--=_b--\r\n",
 }
 
 /// The dropped files, in drop order: (file name, bytes).
-fn messages(real: Vec<(String, Vec<u8>)>, xlsx: (String, Vec<u8>)) -> Vec<(String, Vec<u8>)> {
+fn messages(real: Vec<Attachment>, xlsx: Attachment) -> Vec<(String, Vec<u8>)> {
     let ann = "Ann Smith <ann@example.com>";
     let outlook = "Microsoft Outlook 16.0";
     let mut mails: Vec<Mail> = Vec::new();

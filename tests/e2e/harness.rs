@@ -243,7 +243,7 @@ async fn handle_proxy_conn(sock: TcpStream, rec: Arc<Mutex<Records>>, cfg: Arc<S
         };
         let sock = reader.get_mut();
         let host = target.trim_start_matches("http://").split(['/', ':']).next().unwrap_or("").to_ascii_lowercase();
-        if host.ends_with(BROWSER_SERVICES_DOMAIN) {
+        if host.ends_with(BROWSER_SERVICES_DOMAIN) || BROWSER_SERVICE_HOSTS.contains(&host.as_str()) {
             rec.lock().unwrap().browser_services.push(format!("{method} {target}"));
             sock.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await?;
             return Ok(());
@@ -355,6 +355,13 @@ pub struct Ctx {
     session_id: String,
 }
 
+/// Hosts only Chromium's own background services use, which no switch silences in some Debian builds
+/// (seen with Chromium 148): GCM's device check-in and the component/model download redirector. They
+/// are refused like every other host (nothing leaves the machine) and printed, but not counted as the
+/// app's: the page cannot reach any host at all (its CSP forbids it, and a CSP violation in the page
+/// fails every test), and no page behaviour could make Chromium call these two.
+const BROWSER_SERVICE_HOSTS: &[&str] = &["android.clients.google.com", "redirector.gvt1.com"];
+
 /// Where the harness points Chromium's own network services (see [`Records::browser_services`]).
 const BROWSER_SERVICES_DOMAIN: &str = ".browser.leakloupe-e2e.invalid";
 
@@ -374,9 +381,11 @@ const QUIET_FEATURES: &[&str] = &[
     "PrivacySandboxSettings4",
     "Fledge",
     "ComponentUpdater",
-    // Chromium 14x asks www.google.com whether "AI mode" may be offered (AimEligibilityService) at startup.
+    // Chromium ≥ 14x: the omnibox's AI-mode eligibility fetch (https://www.google.com/async/folae) at startup,
+    // and the preconnect to the default search engine.
     "AimEnabled",
-    "AimServerEligibilityEnabled",
+    "AimServerRequestOnStartupEnabled",
+    "PreconnectToSearch",
 ];
 
 /// The Chromium binary itself: Debian's /usr/bin/chromium wrapper adds Google API keys and

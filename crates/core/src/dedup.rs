@@ -67,6 +67,11 @@ impl DedupIndex {
         seen
     }
 
+    /// The message with these bytes (lowercase hex SHA-256), if one was observed.
+    pub fn id_of(&self, sha256: &str) -> Option<u32> {
+        self.by_hash.get(sha256).copied()
+    }
+
     /// Every message recorded under the same Message-ID as `message_id`, in order found.
     pub fn variants(&self, message_id: &str) -> &[u32] {
         normalize_message_id(message_id)

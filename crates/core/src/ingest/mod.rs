@@ -16,7 +16,9 @@
 //! assert_eq!(summary.subject, "one");
 //! ```
 
+pub mod embedded;
 pub(crate) mod emlx;
+pub mod emlx_rebuild;
 pub mod maildir;
 pub(crate) mod mbox;
 pub mod msg;
