@@ -72,7 +72,8 @@ h3 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: #
 .toc { font-size: 12px; columns: 2; padding-left: 1.2rem; }
 section.message { border-top: 3px solid #1d2330; margin-top: 2rem; padding-top: 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; margin: .2rem 0 .4rem; }
-th, td { text-align: left; vertical-align: top; border-bottom: 1px solid #e6e9ef; padding: .2rem .4rem; overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; border-bottom: 1px solid #e6e9ef; padding: .2rem .4rem; overflow-wrap: break-word; }
+th { white-space: nowrap; }
 th { color: #5d6778; font-weight: 600; }
 table.facts th { width: 9.5rem; }
 .mono, .hash { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; }
@@ -83,6 +84,7 @@ table.facts th { width: 9.5rem; }
 pre.headers { font: 11px/1.35 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; white-space: pre-wrap; overflow-wrap: anywhere; background: #f7f8fa; border: 1px solid #e6e9ef; padding: .4rem; }
 ul { margin: .2rem 0; padding-left: 1.2rem; }
 .muted { color: #5d6778; }
+.nowrap { white-space: nowrap; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10.5pt; }
   section.message { break-before: page; border-top: none; }
@@ -273,7 +275,7 @@ impl ReportWriter {
             o.push_str("<table>\n<tr><th>Severity</th><th>Code</th><th>Why</th></tr>\n");
             for f in v.findings.iter().chain(dump_findings) {
                 o.push_str(&format!(
-                    "<tr><td class=\"{s}\">{s}</td><td class=\"mono\">{}</td><td>{}</td></tr>\n",
+                    "<tr><td class=\"{s} nowrap\">{s}</td><td class=\"mono\">{}</td><td>{}</td></tr>\n",
                     escape(&f.code),
                     escape(&f.reason),
                     s = f.severity.label()

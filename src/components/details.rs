@@ -119,6 +119,7 @@ fn message_details(p: &MessageDetailsProps) -> Html {
     html! {
         <aside class="details">
         <div class="details-actions">
+            <span class="muted">{ "Printable report: hashes, DKIM, relays, findings, attachment metadata" }</span>
             <crate::components::forensics::ReportButton view={v.clone()} forensics={p.forensics.clone()} />
         </div>
         if !v.variants.is_empty() {
@@ -176,6 +177,7 @@ fn message_details(p: &MessageDetailsProps) -> Html {
                 </ul>
             }
             if !dump_findings.is_empty() {
+                <p class="muted dump-findings-note">{ "Seen across the whole drop (sender habits, names):" }</p>
                 <ul class="findings" data-testid="dump-findings" aria-label="Findings across the dump">
                 { for dump_findings.iter().map(|f| html! {
                     <li class={f.severity.label()} data-testid="dump-finding" data-code={f.code.clone()}>{ f.reason.clone() }</li>

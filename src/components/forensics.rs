@@ -378,7 +378,7 @@ fn authors_tab(view: &ForensicsView, p: &ForensicsProps, labels: &Labels) -> Htm
                                 { for a.flags.iter().map(|f| html! { <span class="fx-why" data-testid="author-flag">{ f.clone() }</span> }) }
                                 if a.sender_messages > 0 { <span class="muted">{ format!("also sender of {}", format::plural(u64::from(a.sender_messages), "message", "messages")) }</span> }
                             </td>
-                            <td class="fx-roles">{ for a.roles.iter().map(|(r, n)| html! { <span>{ r.clone() }<span class="chip-count">{ n }</span></span> }) }</td>
+                            <td><div class="fx-roles">{ for a.roles.iter().map(|(r, n)| html! { <span>{ r.clone() }<span class="chip-count">{ n }</span></span> }) }</div></td>
                             <td class="num">{ a.documents }</td>
                             <td class="num">
                                 if let Some(m) = first {
