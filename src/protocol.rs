@@ -379,6 +379,8 @@ pub struct MessageRow {
     pub flags: Vec<String>,
     /// Whether another message has the same Message-ID but different bytes.
     pub variant: bool,
+    /// The message this one was found attached to (a forwarded `message/rfc822` part), if any.
+    pub parent: Option<MessageId>,
 }
 
 /// A header field for the reader.
@@ -471,6 +473,8 @@ pub struct MessageView {
     pub detected_charset: Option<String>,
     /// Byte ranges of `body` that match the search in force (to highlight).
     pub highlights: Vec<(u32, u32)>,
+    /// Messages attached to this one (forwarded mail), each a message of its own: (id, subject).
+    pub children: Vec<(MessageId, String)>,
     /// Attachments in order.
     pub attachments: Vec<AttachmentView>,
     /// Problems found in this message.
@@ -1005,6 +1009,7 @@ impl MessageRow {
             length: span.len,
             copies: 1,
             variant: false,
+            parent: None,
             folder: None,
             flags: Vec::new(),
             id,
@@ -1056,6 +1061,7 @@ impl MessageView {
             charset: d.body.charset,
             detected_charset: d.body.detected_charset,
             highlights: Vec::new(),
+            children: Vec::new(),
             attachments: d
                 .attachments
                 .into_iter()
@@ -1124,6 +1130,7 @@ mod tests {
             length: 1234,
             copies: 1,
             variant: false,
+            parent: None,
             folder: Some("INBOX".into()),
             flags: vec!["seen".into()],
         }]);

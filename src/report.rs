@@ -168,6 +168,13 @@ impl ReportWriter {
             let flags = if v.row.flags.is_empty() { String::new() } else { format!(" ({})", v.row.flags.join(", ")) };
             fact("Folder", bdi(&format!("{folder}{flags}")));
         }
+        if let Some(parent) = v.row.parent {
+            fact("Found inside", escape(&format!("message {parent}, as a forwarded message attached to it")));
+        }
+        if !v.children.is_empty() {
+            let items: String = v.children.iter().map(|(id, subject)| format!("<li>{} <span class=\"muted\">(message {id})</span></li>", bdi(subject))).collect();
+            fact("Carries", format!("<ul>{items}</ul>"));
+        }
         if let Some(detected) = &v.detected_charset {
             let declared = v.charset.as_deref().unwrap_or("none");
             fact("Body charset", escape(&format!("declared {declared}, but the bytes look like {detected}")));
@@ -459,6 +466,7 @@ mod tests {
                 folder: None,
                 flags: vec![],
                 variant: false,
+                parent: None,
             },
             cc: evil.clone(),
             bcc: String::new(),
@@ -472,6 +480,7 @@ mod tests {
             charset: None,
             detected_charset: None,
             highlights: vec![],
+            children: vec![],
             attachments: vec![AttachmentView {
                 filename: Some("<img src=x onerror=alert(1)>.docx".into()),
                 content_type: "text/html\"><script>".into(),

@@ -566,6 +566,7 @@ mod tests {
             length: 0,
             copies: 1,
             variant: false,
+            parent: None,
             folder: None,
             flags: vec![],
         }
@@ -627,6 +628,7 @@ mod tests {
             charset: None,
             detected_charset: None,
             highlights: vec![],
+            children: vec![],
             attachments: vec![],
             problems: vec![],
             locations: vec![],

@@ -12,6 +12,7 @@
 //! Message-ID with different bytes is flagged as a variant (`leakloupe_core::dedup`).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::rc::Rc;
@@ -55,12 +56,19 @@ struct Location {
     /// of that entry; `None` for a message straight in the dropped file.
     entry: Option<Rc<(Vec<Located>, String)>>,
     span: MessageSpan,
+    /// For a message found attached to another (forwarded mail): its path of attachment indexes inside
+    /// the message at `span` (see `ingest::embedded::embedded_at`).
+    path: Option<Rc<[u32]>>,
 }
 
 /// Where a message lives: the first location is read; the others hold the same bytes.
 struct Stored {
     locations: Vec<Location>,
     message_id: Option<String>,
+    /// Messages found attached to this one: (id, subject).
+    children: Vec<(MessageId, String)>,
+    /// The message this one was found attached to.
+    parent: Option<MessageId>,
 }
 
 /// A `File` as the core's random-access source for archives: every read is a `Blob.slice` read
@@ -120,6 +128,11 @@ struct WorkerState {
     bytes_done: u64,
     /// Folded words of the latest query, highlighted in the message opened next.
     last_terms: Vec<String>,
+    /// Apple Mail `.partial.emlx` sources with the `Attachments/NNN/` files that complete them: (file id,
+    /// path relative to `Attachments/NNN/`).
+    partials: HashMap<SourceId, Vec<(SourceId, String)>>,
+    /// Attachment files used to complete a partial message: the partial message's source id.
+    partial_parts: HashMap<SourceId, SourceId>,
 }
 
 thread_local! {
@@ -173,12 +186,69 @@ fn accept_files(first: SourceId, files: Vec<(File, String)>) {
             st.bytes_total += size;
             send(&Event::SourceQueued { source: id, name, size });
         }
+        pair_partials(&mut st);
         let start = !st.running;
         st.running = true;
         start
     });
     if start {
         wasm_bindgen_futures::spawn_local(drain_queue());
+    }
+}
+
+/// Pair every `Messages/NNN.partial.emlx` given with the files of its `Attachments/NNN/` folder (Apple Mail
+/// keeps large attachments out of the message there), so that ingest rebuilds the whole message.
+fn pair_partials(st: &mut WorkerState) {
+    let paths: Vec<(SourceId, String)> =
+        st.sources.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i as SourceId, s.name.clone()))).collect();
+    if !paths.iter().any(|(_, p)| p.ends_with(".partial.emlx")) {
+        return;
+    }
+    let names: Vec<&str> = paths.iter().map(|(_, p)| p.as_str()).collect();
+    let folder = ingest::emlx_rebuild::pair_partials(&names);
+    let id_of = |path: &str| paths.iter().find(|(_, p)| p == path).map(|x| x.0);
+    for set in folder.partials {
+        let Some(emlx) = id_of(&set.emlx) else { continue };
+        let parts: Vec<(SourceId, String)> =
+            set.attachments.iter().filter_map(|a| id_of(&a.path).map(|id| (id, a.relative.clone()))).collect();
+        for (id, _) in &parts {
+            st.partial_parts.insert(*id, emlx);
+        }
+        st.partials.insert(emlx, parts);
+    }
+}
+
+/// The message bytes of a `.partial.emlx` source completed from its attachment files, with what the
+/// rebuild found; `None` for any other source.
+fn rebuilt_partial(source: SourceId) -> Option<Result<ingest::emlx_rebuild::Rebuilt, String>> {
+    let (emlx, parts) = STATE.with(|st| {
+        let st = st.borrow();
+        let parts = st.partials.get(&source)?;
+        let file = |id: SourceId| st.sources.get(id as usize).and_then(Option::as_ref).map(|s| s.file.clone());
+        let emlx = file(source)?;
+        let parts: Vec<(File, String)> = parts.iter().filter_map(|(id, rel)| file(*id).map(|f| (f, rel.clone()))).collect();
+        Some((emlx, parts))
+    })?;
+    let read = |f: &File| read_range(f, 0, f.size() as u64);
+    Some((|| {
+        let partial = read(&emlx)?;
+        let mut files = Vec::with_capacity(parts.len());
+        for (f, rel) in &parts {
+            files.push((rel.clone(), read(f)?));
+        }
+        Ok(ingest::emlx_rebuild::rebuild_partial(&partial, &files))
+    })())
+}
+
+/// Bytes `[start, end)` of a source file as ingest saw it: the file itself, or a rebuilt partial message.
+fn source_range(source: SourceId, file: &File, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    match rebuilt_partial(source) {
+        None => read_range(file, start, end),
+        Some(rebuilt) => {
+            let bytes = rebuilt?.bytes;
+            let (a, b) = (usize::try_from(start).unwrap_or(usize::MAX), usize::try_from(end).unwrap_or(usize::MAX));
+            bytes.get(a..b.min(bytes.len())).map(<[u8]>::to_vec).ok_or_else(|| "the rebuilt message is shorter than expected".to_string())
+        }
     }
 }
 
@@ -305,11 +375,21 @@ fn load(id: MessageId) -> Result<Loaded, String> {
     })?;
     let span = &loc.span;
     let bytes = match &loc.entry {
-        None => read_range(&file, span.offset, span.offset + span.len)?,
+        None => source_range(loc.source, &file, span.offset, span.offset + span.len)?,
         Some(entry) => read_from_entry(&file, &entry.0, span)?,
     };
-    let raw = ingest::message_bytes(span, &bytes);
+    let raw = descend(&loc, ingest::message_bytes(span, &bytes))
+        .ok_or_else(|| "the attached message could not be found again inside its parent".to_string())?;
     Ok(Loaded { name, loc, copies, folder, flags, raw })
+}
+
+/// The bytes of the message at `loc`, given the bytes of the message its span covers: the same, or, for a
+/// message found attached to another, that attachment's bytes.
+fn descend(loc: &Location, raw: Vec<u8>) -> Option<Vec<u8>> {
+    match &loc.path {
+        None => Some(raw),
+        Some(path) => ingest::embedded::embedded_at(&raw, path).map(|e| e.bytes),
+    }
 }
 
 /// A message's bytes from inside an archive: decompress the entry again up to the span (archives are
@@ -332,9 +412,16 @@ fn location_text(loc: &Location) -> String {
         }),
     };
     let end = span.offset + span.len;
-    match span.envelope {
+    let at = match span.envelope {
         Some(_) => format!("{name}, message {} at bytes {}–{}", span.index + 1, span.offset, end),
         None => format!("{name}, bytes {}–{}", span.offset, end),
+    };
+    match &loc.path {
+        Some(path) => {
+            let path: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
+            format!("{at} › attached message {}", path.join("."))
+        }
+        None => at,
     }
 }
 
@@ -411,6 +498,9 @@ fn open(id: MessageId) -> Result<MessageView, String> {
         view.unquoted = loc.span.mboxrd_unquote;
     }
     let terms = STATE.with(|st| st.borrow().last_terms.clone());
+    (view.children, view.row.parent) = STATE.with(|st| {
+        st.borrow().messages.get(id as usize).map(|m| (m.children.clone(), m.parent)).unwrap_or_default()
+    });
     view.highlights = search::tokenize::highlight_ranges(&view.body, &terms)
         .into_iter()
         .map(|r| (r.start as u32, r.end as u32))
@@ -430,6 +520,8 @@ struct Forwarder {
     variants: Vec<MessageId>,
     duplicates: u64,
     found: u64,
+    /// Attached messages that became messages of their own.
+    embedded: u64,
     problems: u64,
     dropped: u64,
     fatal: bool,
@@ -447,6 +539,7 @@ impl Forwarder {
             variants: Vec::new(),
             duplicates: 0,
             found: 0,
+            embedded: 0,
             problems: 0,
             dropped: 0,
             fatal: false,
@@ -458,6 +551,77 @@ impl Forwarder {
         row.folder = self.folder.clone();
         row.flags = self.flags.clone();
         row
+    }
+
+    /// Record one message (folding byte-identical copies, flagging variants) and queue its row; the new
+    /// message's id, or `None` when it was a copy of one already loaded.
+    fn record(&mut self, span: &MessageSpan, summary: &MessageSummary, path: Option<Rc<[u32]>>, parent: Option<MessageId>) -> Option<MessageId> {
+        let source = self.source;
+        let location = Location { source, entry: self.entry.clone(), span: span.clone(), path };
+        let (id, seen) = STATE.with(|st| {
+            let mut st = st.borrow_mut();
+            let id = st.messages.len() as MessageId;
+            let seen = st.dedup.observe(id, &summary.sha256, summary.message_id.as_deref());
+            match seen {
+                Seen::SameBytes { first } => {
+                    if let Some(stored) = st.messages.get_mut(first as usize) {
+                        stored.locations.push(location);
+                    }
+                }
+                _ => {
+                    st.messages.push(Stored { locations: vec![location], message_id: summary.message_id.clone(), children: Vec::new(), parent });
+                    st.threading.push(thread::ThreadInput {
+                        id,
+                        message_id: summary.message_id.clone(),
+                        in_reply_to: summary.in_reply_to.first().cloned(),
+                        references: summary.references.clone(),
+                        subject: summary.subject.clone(),
+                        date: summary.date.map(|d| d.utc_unix),
+                    });
+                }
+            }
+            (id, seen)
+        });
+        match seen {
+            Seen::SameBytes { first } => {
+                self.duplicates += 1;
+                self.copies.push(first);
+                return None;
+            }
+            Seen::Variant { of } => {
+                if of.len() == 1 {
+                    self.variants.extend(of);
+                }
+                let mut row = self.row(id, span, summary);
+                row.variant = true;
+                row.parent = parent;
+                self.rows.push(row);
+            }
+            Seen::New => {
+                let mut row = self.row(id, span, summary);
+                row.parent = parent;
+                self.rows.push(row);
+            }
+        }
+        if self.rows.len() >= ROW_BATCH {
+            self.flush();
+        }
+        Some(id)
+    }
+
+    /// Say how many attached messages became messages of their own (they are not counted as the file's).
+    fn report_embedded(&mut self) {
+        self.flush();
+        if self.embedded > 0 {
+            send(&Event::Problem {
+                source: self.source,
+                severity: protocol::Severity::Info,
+                text: format!(
+                    "{} (forwarded mail, message/rfc822 or .eml parts) became messages of their own, linked to the message that carries them",
+                    crate::format::plural(self.embedded, "attached message", "attached messages")
+                ),
+            });
+        }
     }
 
     fn flush(&mut self) {
@@ -488,57 +652,33 @@ impl IngestSink for Forwarder {
         self.message_with_bytes(span, summary, &[]);
     }
 
-    fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, _raw: &[u8]) {
+    fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, raw: &[u8]) {
         self.found += 1;
-        let source = self.source;
-        let (id, seen) = STATE.with(|st| {
-            let mut st = st.borrow_mut();
-            let id = st.messages.len() as MessageId;
-            let seen = st.dedup.observe(id, &summary.sha256, summary.message_id.as_deref());
-            match seen {
-                Seen::SameBytes { first } => {
-                    if let Some(stored) = st.messages.get_mut(first as usize) {
-                        stored.locations.push(Location { source, entry: self.entry.clone(), span: span.clone() });
-                    }
-                }
-                _ => {
-                    st.messages.push(Stored {
-                        locations: vec![Location { source, entry: self.entry.clone(), span: span.clone() }],
-                        message_id: summary.message_id.clone(),
-                    });
-                    st.threading.push(thread::ThreadInput {
-                        id,
-                        message_id: summary.message_id.clone(),
-                        in_reply_to: summary.in_reply_to.first().cloned(),
-                        references: summary.references.clone(),
-                        subject: summary.subject.clone(),
-                        date: summary.date.map(|d| d.utc_unix),
-                    });
-                }
-            }
-            (id, seen)
-        });
-        match seen {
-            Seen::SameBytes { first } => {
-                self.duplicates += 1;
-                self.copies.push(first);
-                return;
-            }
-            Seen::Variant { of } => {
-                if of.len() == 1 {
-                    self.variants.extend(of);
-                }
-                let mut row = self.row(id, &span, &summary);
-                row.variant = true;
-                self.rows.push(row);
-            }
-            Seen::New => {
-                let row = self.row(id, &span, &summary);
-                self.rows.push(row);
-            }
+        let Some(id) = self.record(&span, &summary, None, None) else { return };
+        // Forwarded mail is evidence too: each attached message becomes a message of its own, linked to
+        // this one (a cheap scan first; most messages carry none).
+        if raw.is_empty() || !ingest::embedded::may_contain_embedded(raw) {
+            return;
         }
-        if self.rows.len() >= ROW_BATCH {
-            self.flush();
+        let scan = ingest::embedded::embedded_messages(raw);
+        for d in scan.all_diagnostics() {
+            self.diagnostic(d);
+        }
+        // Parents come before their children, so a child's parent id is known when it is recorded.
+        let mut ids: Vec<(Vec<u32>, MessageId)> = Vec::new();
+        for e in scan.iter() {
+            let parent = e.path.split_last().and_then(|(_, up)| ids.iter().find(|(p, _)| p.as_slice() == up)).map_or(id, |x| x.1);
+            let child = message::summarize(&e.bytes);
+            let subject = child.subject.clone();
+            self.embedded += 1;
+            if let Some(cid) = self.record(&span, &child, Some(e.path.clone().into()), Some(parent)) {
+                ids.push((e.path.clone(), cid));
+                STATE.with(|st| {
+                    if let Some(p) = st.borrow_mut().messages.get_mut(parent as usize) {
+                        p.children.push((cid, subject));
+                    }
+                });
+            }
         }
     }
 
@@ -632,6 +772,55 @@ async fn ingest_source(source: SourceId) {
         }
     }
 
+    if let Some(owner) = STATE.with(|st| st.borrow().partial_parts.get(&source).copied()) {
+        let owner_name = STATE.with(|st| st.borrow().sources.get(owner as usize).and_then(Option::as_ref).map(|s| s.name.clone()).unwrap_or_default());
+        send(&Event::SourceDetected { source, format: "attachment".into() });
+        send(&Event::Problem {
+            source,
+            severity: protocol::Severity::Info,
+            text: format!("an attachment Apple Mail kept outside its message: it completes {owner_name}"),
+        });
+        finish_source(&mut fw, &file, size, true);
+        return;
+    }
+    if let Some(rebuilt) = rebuilt_partial(source) {
+        send(&Event::SourceDetected { source, format: "emlx (partial, rebuilt)".into() });
+        match rebuilt {
+            Ok(r) => {
+                send(&Event::Problem {
+                    source,
+                    severity: if r.missing.is_empty() { protocol::Severity::Info } else { protocol::Severity::Warning },
+                    text: format!(
+                        "partial message rebuilt from its Attachments folder: {} filled, {} missing",
+                        crate::format::plural(r.filled.len() as u64, "part", "parts"),
+                        r.missing.len()
+                    ),
+                });
+                for d in &r.diagnostics {
+                    fw.problem(d);
+                }
+                let mut ingester = Ingester::new(ingest::SourceFormat::Eml);
+                ingester.push(&r.bytes, &mut fw);
+                ingester.finish(&mut fw);
+                fw.flush();
+                fw.report_embedded();
+            }
+            Err(text) => send(&Event::Problem { source, severity: protocol::Severity::Error, text }),
+        }
+        let sha256 = hash_file(&file, size);
+        STATE.with(|st| st.borrow_mut().bytes_done += size);
+        send(&Event::SourceDone {
+            source,
+            ok: fw.found > 0,
+            messages: fw.found,
+            problems_dropped: fw.dropped,
+            duplicates: fw.duplicates,
+            sha256,
+            cancelled: false,
+        });
+        progress(None);
+        return;
+    }
     let head = match read_range(&file, 0, size.min(SNIFF)) {
         Ok(h) => h,
         Err(text) => {
@@ -671,6 +860,7 @@ async fn ingest_source(source: SourceId) {
         Sniffed::Container(kind) => {
             send(&Event::SourceDetected { source, format: kind.label().to_string() });
             ingest_container(&mut fw, kind, &file, &name, size);
+            fw.report_embedded();
             let sha256 = hash_file(&file, size);
             let ok = fw.found > 0 || !fw.fatal;
             send(&Event::SourceDone {
@@ -737,6 +927,7 @@ async fn ingest_source(source: SourceId) {
         ingester.finish(&mut fw);
     }
     fw.flush();
+    fw.report_embedded();
     // Bytes not read (error or cancel) still count as done for the progress bar.
     STATE.with(|st| st.borrow_mut().bytes_done += size - offset);
     let ok = fw.found > 0 || fw.problems == 0;
@@ -949,7 +1140,7 @@ fn raw_for_index(id: MessageId, cache: &mut Option<(usize, Rc<Vec<u8>>)>) -> Opt
     })?;
     let span = &loc.span;
     let bytes = match &loc.entry {
-        None => read_range(&file, span.offset, span.offset + span.len).ok()?,
+        None => source_range(loc.source, &file, span.offset, span.offset + span.len).ok()?,
         Some(entry) => {
             let key = Rc::as_ptr(entry) as usize;
             if cache.as_ref().map(|c| c.0) != Some(key) {
@@ -971,7 +1162,7 @@ fn raw_for_index(id: MessageId, cache: &mut Option<(usize, Rc<Vec<u8>>)>) -> Opt
             }
         }
     };
-    Some(ingest::message_bytes(span, &bytes))
+    descend(&loc, ingest::message_bytes(span, &bytes))
 }
 
 /// Thread everything loaded (JWZ, with placeholders for messages the leak does not hold) and send

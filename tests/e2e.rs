@@ -20,6 +20,8 @@ mod casework;
 mod forensics;
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/ingest_more.rs"]
+mod ingest_more;
 #[path = "e2e/inputs.rs"]
 mod inputs;
 #[path = "e2e/reading.rs"]
@@ -140,4 +142,16 @@ async fn served_case_work_survives_reload_and_exports() {
 async fn served_forensics_view_and_reports() {
     let dist = require_dist();
     with_browser("served_forensics", Some(dist), Expect::Clean, |ctx| forensics::forensics_view(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_partial_emlx_folder_is_rebuilt() {
+    let dist = require_dist();
+    with_browser("served_partial_emlx", Some(dist), Expect::Clean, |ctx| ingest_more::partial_emlx_folder(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_forwarded_mail_is_its_own_message() {
+    let dist = require_dist();
+    with_browser("served_forwarded", Some(dist), Expect::Clean, |ctx| ingest_more::forwarded_mail(ctx, Target::Served)).await;
 }

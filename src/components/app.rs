@@ -487,7 +487,7 @@ pub fn app() -> Html {
                         </section>
                     } else {
                     <section class="reader-pane" aria-label="Reader" tabindex="-1" data-testid="reader-pane" onkeydown={on_reader_key}>
-                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw} />
+                        <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw} on_select={on_select.clone()} />
                     </section>
                     <Splitter testid="splitter-details" label="Resize the details pane" resizes={Resizes::After} on_resize={on_resize_details} />
                     <section class="details-pane" aria-label="Details" data-testid="details-pane">

@@ -353,6 +353,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
                         if r.problems > 0 { <span class="warn-dot" title="This message has problems: see the reader">{ "!" }</span> }
                         if r.variant { <span class="tag variant" title="Another message has the same Message-ID but different bytes: open it to see which headers differ">{ "var" }</span> }
                         if r.copies > 1 { <span class="tag copies" title="The same bytes were found in several places">{ format!("×{}", r.copies) }</span> }
+                        if r.parent.is_some() { <span class="tag attached" title="Found attached to another message (forwarded mail): open it to reach its parent">{ "att" }</span> }
                         if ann.is_some_and(|a| a.starred) { <span class="star-mark" title="Starred" data-testid="row-star">{ "★" }</span> }
                     </span>
                     <span class="col-subject" title={r.subject.clone()}>

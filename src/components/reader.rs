@@ -22,6 +22,8 @@ pub struct ReaderProps {
     pub show_raw: bool,
     /// Toggle raw headers.
     pub on_toggle_raw: Callback<()>,
+    /// Open another message (the parent or a child of an attached message).
+    pub on_select: Callback<crate::protocol::MessageId>,
 }
 
 /// Blob URLs for a message's attachments, revoked when the reader moves on.
@@ -163,7 +165,7 @@ pub fn reader_pane(p: &ReaderProps) -> Html {
             <div class="reader empty"><p>{ "Opening…" }</p></div>
         },
         Reader::Shown(view) => html! {
-            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} />
+            <MessageReader view={view.clone()} show_raw={p.show_raw} on_toggle_raw={p.on_toggle_raw.clone()} on_select={p.on_select.clone()} />
         },
     }
 }
@@ -191,6 +193,7 @@ struct MessageReaderProps {
     view: Rc<MessageView>,
     show_raw: bool,
     on_toggle_raw: Callback<()>,
+    on_select: Callback<crate::protocol::MessageId>,
 }
 
 fn field(label: &str, value: &str, testid: Option<&'static str>) -> Html {
@@ -355,6 +358,25 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                     }
                 </dd>
                 <dt>{ "SHA-256" }</dt><dd class="hash" data-testid="message-sha256">{ v.sha256.clone() }</dd>
+                if let Some(parent) = v.row.parent {
+                    <dt>{ "Attached to" }</dt>
+                    <dd data-testid="reader-parent">
+                        <button class="link" onclick={p.on_select.reform(move |_: MouseEvent| parent)}>{ "the message that carries it" }</button>
+                        <span class="muted">{ " — this message was found inside another one (forwarded or attached)" }</span>
+                    </dd>
+                }
+                if !v.children.is_empty() {
+                    <dt>{ "Attached messages" }</dt>
+                    <dd data-testid="reader-children">
+                        <ul class="locations">
+                        { for v.children.iter().map(|(id, subject)| {
+                            let id = *id;
+                            html! { <li><button class="link" data-testid="reader-child" onclick={p.on_select.reform(move |_: MouseEvent| id)}>
+                                { if subject.is_empty() { "(no subject)".to_string() } else { subject.clone() } }</button></li> }
+                        }) }
+                        </ul>
+                    </dd>
+                }
             </dl>
             if !v.problems.is_empty() {
                 <ul class="problems" aria-label="Problems in this message">

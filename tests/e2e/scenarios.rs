@@ -826,10 +826,34 @@ pub async fn archive_msg_and_folder(ctx: Ctx, target: Target) {
         open(&ctx, target).await;
         return;
     }
-    // What the core finds in the zip, natively: distinct messages (identical bytes count once).
+    // What the core finds in the zip, natively: distinct messages (identical bytes count once), and the
+    // messages attached to them (forwarded mail), which become messages of their own.
     let zip_bytes = std::fs::read(&zip).unwrap();
     let native = leakloupe_core::ingest::ingest_all(&zip_bytes, "libratom-emails.zip");
     let mut distinct: Vec<String> = native.messages.iter().map(|(_, s)| s.sha256.clone()).collect();
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    leakloupe_core::container::for_each_entry(
+        leakloupe_core::container::ContainerKind::Zip,
+        &zip_bytes,
+        &leakloupe_core::container::Limits::default(),
+        &mut |_, r| {
+            let mut b = Vec::new();
+            let _ = std::io::Read::read_to_end(r, &mut b);
+            entries.push(b);
+            std::ops::ControlFlow::Continue(())
+        },
+    );
+    for entry in &entries {
+        for (span, summary) in leakloupe_core::ingest::ingest_all(entry, "entry.eml").messages {
+            let end = (span.offset + span.len) as usize;
+            let raw = leakloupe_core::ingest::message_bytes(&span, &entry[span.offset as usize..end.min(entry.len())]);
+            if distinct.contains(&summary.sha256) {
+                for e in leakloupe_core::ingest::embedded::embedded_messages(&raw).iter() {
+                    distinct.push(leakloupe_core::message::summarize(&e.bytes).sha256);
+                }
+            }
+        }
+    }
     distinct.sort();
     distinct.dedup();
     let zip_distinct = distinct.len();

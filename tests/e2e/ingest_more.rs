@@ -1,0 +1,137 @@
+//! Ingest (issue 3): an Apple Mail folder whose `.partial.emlx` messages are completed from their
+//! `Attachments/` tree, and forwarded mail (a `message/rfc822` part) that becomes a message of its own,
+//! linked both ways to the message that carries it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use leakloupe_core::ingest::emlx_rebuild::{pair_partials, rebuild_partial};
+use leakloupe_core::message::{read_message, summarize};
+
+use super::harness::{base64, workspace_root, Ctx};
+use super::inputs::corpus_dir;
+use super::scenarios::{click_row, finish_target_checks, open, s, wait_ingested, Target, DROP_JS, UI_TIMEOUT};
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What the core makes of the folder: per partial message, its rebuilt SHA-256 and its attachments' hashes.
+fn expected(dir: &Path) -> (usize, Vec<(String, String, Vec<String>)>, usize) {
+    let files = files_under(dir);
+    let rel: Vec<String> = files.iter().map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/")).collect();
+    let folder = pair_partials(&rel);
+    let mut out = Vec::new();
+    let mut attachment_files = 0;
+    for set in &folder.partials {
+        let emlx = std::fs::read(dir.join(&set.emlx)).unwrap();
+        let parts: Vec<(String, Vec<u8>)> = set.attachments.iter().map(|a| (a.relative.clone(), std::fs::read(dir.join(&a.path)).unwrap())).collect();
+        attachment_files += parts.len();
+        let r = rebuild_partial(&emlx, &parts);
+        if r.filled.is_empty() {
+            continue;
+        }
+        let d = read_message(&r.bytes);
+        out.push((set.emlx.rsplit('/').next().unwrap().to_string(), summarize(&r.bytes).sha256, d.attachments.iter().map(|a| a.sha256.clone()).collect()));
+    }
+    let messages = rel.iter().filter(|p| p.ends_with(".emlx")).count();
+    (messages, out, attachment_files)
+}
+
+pub async fn partial_emlx_folder(ctx: Ctx, target: Target) {
+    let corpus = corpus_dir().join("emlx/partial-emlx-converter/input");
+    let dir = if corpus.is_dir() {
+        corpus
+    } else {
+        eprintln!("NOTE: corpus emlx folder absent; using crates/core/tests/fixtures/emlx-rebuild");
+        workspace_root().join("crates/core/tests/fixtures/emlx-rebuild")
+    };
+    let dir = dir.canonicalize().unwrap();
+    let (emlx_files, rebuilt, attachment_files) = expected(&dir);
+    assert!(!rebuilt.is_empty(), "the folder must hold a partial message with stored attachments");
+    open(&ctx, target).await;
+    let input = ctx.find("input[type=file][data-testid=folder-input]").await;
+    input.send_keys(&dir.display().to_string()).await.expect("pick the Mail folder");
+    ctx.wait_js("ingest done", Duration::from_secs(30), "const s = document.querySelector('[data-testid=ingest-status]'); return s && s.dataset.state === 'done';").await;
+    let snap = ctx.snapshot().await;
+    let files = snap["files"].as_array().unwrap();
+    let attachments: Vec<&Value> = files.iter().filter(|f| s(&f["format"]) == "attachment").collect();
+    assert_eq!(attachments.len(), attachment_files, "every Attachments/ file is used, not rejected as a non-mail file: {files:#?}");
+    assert!(attachments.iter().all(|f| s(&f["status"]) == "ok" && f["problems"].to_string().contains("completes")), "{attachments:#?}");
+    let partial_entries: Vec<&Value> = files.iter().filter(|f| s(&f["format"]) == "emlx (partial, rebuilt)").collect();
+    assert!(partial_entries.len() >= rebuilt.len(), "rebuilt partial messages in the log: {files:#?}");
+    for (name, _, _) in &rebuilt {
+        let e = files.iter().find(|f| s(&f["name"]).ends_with(name.as_str())).unwrap_or_else(|| panic!("{name} not in the log"));
+        assert_eq!((s(&e["status"]).as_str(), s(&e["format"]).as_str()), ("ok", "emlx (partial, rebuilt)"), "{e}");
+        assert!(e["problems"].to_string().contains("rebuilt from its Attachments folder"), "{e}");
+    }
+    let count: usize = s(&ctx.js("return document.querySelector('[data-testid=message-count]').textContent.trim();", vec![]).await).parse().unwrap();
+    assert!(count >= emlx_files, "{count} messages for {emlx_files} .emlx files");
+
+    // Each rebuilt message reads with its attachments back, byte-exact to the files Apple Mail kept.
+    for (name, sha, attachment_hashes) in &rebuilt {
+        let found = ctx
+            .js(
+                &format!(
+                    "return (async () => {{ const rows = Array.from(document.querySelectorAll('[data-testid=message-row]'));\
+                     for (const r of rows) {{ r.click(); await new Promise(ok => setTimeout(ok, 50));\
+                       for (let i = 0; i < 40; i++) {{ const h = document.querySelector('[data-testid=message-sha256]');\
+                         if (h && document.querySelector('[data-testid=message-row][aria-selected=true]') === r) {{ if (h.textContent.trim() === '{sha}') return Array.from(document.querySelectorAll('[data-testid=attachment-sha256]')).map(e => e.textContent.trim()); break; }}\
+                         await new Promise(ok => setTimeout(ok, 50)); }} }}\
+                     return null; }})();"
+                ),
+                vec![],
+            )
+            .await;
+        let got: Vec<String> = found.as_array().unwrap_or_else(|| panic!("{name}: no row opens to the rebuilt message {sha}")).iter().map(s).collect();
+        assert_eq!(&got, attachment_hashes, "{name}: attachment SHA-256s in the reader");
+        assert!(!got.is_empty());
+    }
+    ctx.save_screenshot(&target.shot("partial-emlx.png")).await;
+    finish_target_checks(&ctx, target).await;
+}
+
+/// A message forwarding another as a message/rfc822 part.
+fn forwarded() -> Vec<u8> {
+    b"From: Anna <anna@example.org>\r\nTo: desk@example.org\r\nSubject: Fwd: Inner report\r\n\
+Date: Mon, 03 Apr 2017 10:00:00 +0000\r\nMessage-ID: <outer@example.org>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n--b\r\n\
+Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"report.eml\"\r\n\r\n\
+From: Boris <boris@example.net>\r\nTo: anna@example.org\r\nSubject: Inner report\r\nDate: Sun, 02 Apr 2017 08:00:00 +0000\r\n\
+Message-ID: <inner@example.net>\r\n\r\nThe numbers are in.\r\n--b--\r\n"
+        .to_vec()
+}
+
+pub async fn forwarded_mail(ctx: Ctx, target: Target) {
+    open(&ctx, target).await;
+    let files = vec![json!({ "name": "forward.eml", "type": "message/rfc822", "b64": base64(&forwarded()) })];
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    let snap = wait_ingested(&ctx, 2).await;
+    let subjects: Vec<String> = snap["rows"].as_array().unwrap().iter().map(|r| s(&r["subject"])).collect();
+    assert_eq!(subjects, ["Inner report", "Fwd: Inner report"], "the forwarded message is a message of its own (sorted by date)");
+    let entry = &snap["files"][0];
+    assert_eq!(s(&entry["messages"]), "1", "the file holds one message; the attached one is counted apart: {entry}");
+    assert!(entry["problems"].to_string().contains("1 attached message"), "{entry}");
+    ctx.wait_js("the attached row is marked", UI_TIMEOUT, "const r = document.querySelectorAll('[data-testid=message-row]')[0]; return !!r.querySelector('.tag.attached');").await;
+    click_row(&ctx, 0, "Inner report").await;
+    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    assert!(loc.contains("forward.eml") && loc.contains("attached message 1"), "location of the attached message: {loc}");
+    ctx.find("[data-testid=reader-parent] button").await.click().await.expect("open the parent");
+    ctx.wait_js("the parent opens", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Fwd: Inner report';").await;
+    let child = ctx.wait_js("the parent lists its attached message", UI_TIMEOUT, "const c = document.querySelector('[data-testid=reader-child]'); return c ? c.textContent : null;").await;
+    assert_eq!(s(&child), "Inner report");
+    ctx.find("[data-testid=reader-child]").await.click().await.expect("open the child");
+    ctx.wait_js("the child opens", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Inner report';").await;
+    finish_target_checks(&ctx, target).await;
+}
