@@ -307,9 +307,11 @@ fn run_search(query: String) -> Event {
                 let hits = st.index.search(&q);
                 let facets = [
                     ("Senders", "from", search::FacetKind::Senders, false),
+                    ("Recipients", "to", search::FacetKind::Recipients, false),
                     ("Sender domains", "domain", search::FacetKind::SenderDomains, false),
                     ("Months", "on", search::FacetKind::Months, true),
                     ("Attachment types", "type", search::FacetKind::AttachmentTypes, false),
+                    ("Tags", "tag", search::FacetKind::Tags, false),
                 ]
                 .into_iter()
                 .map(|(name, field, kind, keep_order)| {
@@ -859,9 +861,23 @@ async fn ingest_source(source: SourceId) {
         }
         Sniffed::Container(kind) => {
             send(&Event::SourceDetected { source, format: kind.label().to_string() });
-            ingest_container(&mut fw, kind, &file, &name, size);
+            let cancelled = if kind == ContainerKind::Gzip {
+                ingest_container(&mut fw, kind, &file, &name, size);
+                false
+            } else {
+                ingest_archive_entries(&mut fw, kind, &file, &name, size).await
+            };
+            if cancelled {
+                send(&Event::Problem {
+                    source,
+                    severity: protocol::Severity::Warning,
+                    text: format!("cancelled inside the archive: the {} found so far are kept", crate::format::plural(fw.found, "message", "messages")),
+                });
+            }
             fw.report_embedded();
-            let sha256 = hash_file(&file, size);
+            // Hashing a large archive takes a while too: it yields, and stops at a Cancel (no hash then).
+            let sha256 = if cancelled { None } else { hash_file_async(&file, size).await };
+            let cancelled = cancelled || sha256.is_none();
             let ok = fw.found > 0 || !fw.fatal;
             send(&Event::SourceDone {
                 source,
@@ -869,8 +885,8 @@ async fn ingest_source(source: SourceId) {
                 messages: fw.found,
                 problems_dropped: fw.dropped,
                 duplicates: fw.duplicates,
-                sha256,
-                cancelled: false,
+                sha256: sha256.unwrap_or_default(),
+                cancelled,
             });
             progress(None);
             return;
@@ -947,6 +963,175 @@ async fn ingest_source(source: SourceId) {
 /// archive in memory. Each message keeps its entry chain so the reader can re-read it later.
 ///
 /// The walk is synchronous: the worker answers other requests (open, cancel) when the archive is done.
+/// A zip or tar read entry by entry (both seek straight to an entry), yielding to the event loop between
+/// chunks so that Cancel and Open are answered inside a large archive. Nested archives are walked in one
+/// pass each (bounded by the core's in-memory limit). Returns whether it was cancelled.
+async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: &str, size: u64) -> bool {
+    let access = FileAccess { file: file.clone(), read: Cell::new(0) };
+    let limits = Limits::default();
+    let source = fw.source;
+    let base = STATE.with(|st| st.borrow().bytes_done);
+    let advance = |read: u64| {
+        STATE.with(|st| st.borrow_mut().bytes_done = base + read.min(size));
+        progress(Some((source, read.min(size))));
+    };
+    let (entries, diags) = container::list(kind, &access, &limits);
+    for d in &diags {
+        fw.problem(d);
+    }
+    let mut mail_entries = 0u64;
+    let mut cancelled = false;
+    let mut last_yield = js_sys::Date::now();
+    for entry in entries.iter().filter(|e| !e.is_dir) {
+        if STATE.with(|st| st.borrow().cancel) {
+            cancelled = true;
+            break;
+        }
+        let path = container::entry_display_path(name, &entry.path);
+        let leaf = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
+        let outer = Located { kind, entry: entry.clone() };
+        let mut reader = match container::open_entry(kind, &access, entry, &limits) {
+            Ok(r) => r,
+            Err(d) => {
+                fw.problem(&info(format!("{path}: {}", d.text)));
+                continue;
+            }
+        };
+        let mut head = vec![0u8; SNIFF as usize];
+        let filled = read_up_to(&mut reader, &mut head);
+        head.truncate(filled);
+        match ingest::sniff(&head, &leaf) {
+            Sniffed::Mail(format) => {
+                mail_entries += 1;
+                fw.entry = Some(Rc::new((vec![outer], path.clone())));
+                let mut ingester = Ingester::new(format);
+                ingester.push(&head, fw);
+                let mut chunk = vec![0u8; CHUNK as usize];
+                loop {
+                    let (n, error) = read_full(&mut reader, &mut chunk);
+                    if n > 0 {
+                        ingester.push(&chunk[..n], fw);
+                        fw.flush();
+                        advance(access.read.get());
+                    }
+                    if let Some(e) = error {
+                        fw.problem(&info(format!("{path}: {e}")));
+                        break;
+                    }
+                    if n < chunk.len() {
+                        break;
+                    }
+                    last_yield = yield_if_due(last_yield).await;
+                    if STATE.with(|st| st.borrow().cancel) {
+                        cancelled = true;
+                        break;
+                    }
+                }
+                if !cancelled {
+                    ingester.finish(fw);
+                }
+                fw.entry = None;
+                if cancelled {
+                    break;
+                }
+            }
+            Sniffed::Container(inner) => {
+                // A nested archive: read it into memory (capped) and walk it in one pass.
+                let mut bytes = head;
+                let cap = limits.max_in_memory_nested;
+                if (&mut reader).take(cap.saturating_sub(bytes.len() as u64) + 1).read_to_end(&mut bytes).is_err() || bytes.len() as u64 > cap {
+                    fw.problem(&info(format!("{path}: skipped: a nested {} archive larger than {} (not opened)", inner.label(), crate::format::bytes(cap))));
+                    continue;
+                }
+                drop(reader);
+                // One level of nesting is used up by the archive this one sits in.
+                let nested_limits = Limits { max_depth: limits.max_depth.saturating_sub(1).max(1), ..limits };
+                let nested = container::walk(inner, &bytes, &path, &nested_limits, &mut |visit, r| {
+                    let mut chain = vec![outer.clone()];
+                    chain.extend_from_slice(visit.chain);
+                    ingest_entry_sync(fw, visit.display_path, visit.name, chain, r, &mut mail_entries);
+                    ControlFlow::Continue(())
+                });
+                for d in &nested {
+                    fw.problem(d);
+                }
+            }
+            Sniffed::Empty => fw.problem(&info(format!("{path}: skipped: the file is empty"))),
+            Sniffed::KeyRecords => fw.problem(&info(format!("{path}: skipped: DKIM key records (drop them on their own to import them)"))),
+            Sniffed::Rejected { reason } => fw.problem(&info(format!("{path}: skipped: {reason}"))),
+        }
+        fw.flush();
+        advance(access.read.get());
+        last_yield = yield_if_due(last_yield).await;
+    }
+    STATE.with(|st| st.borrow_mut().bytes_done = base + size);
+    if mail_entries == 0 && fw.found == 0 && !cancelled {
+        fw.fatal = true;
+        fw.problem(&leakloupe_core::diagnostic::Diagnostic::error(
+            leakloupe_core::diagnostic::DiagnosticKind::NotMail,
+            format!("{name}: the archive holds no mail file"),
+        ));
+    }
+    fw.flush();
+    cancelled
+}
+
+/// One mail file inside a nested archive, read in one pass (the nested archive is in memory already).
+fn ingest_entry_sync(fw: &mut Forwarder, display: &str, leaf: &str, chain: Vec<Located>, reader: &mut dyn Read, mail_entries: &mut u64) {
+    let mut head = vec![0u8; SNIFF as usize];
+    let filled = read_up_to(reader, &mut head);
+    head.truncate(filled);
+    match ingest::sniff(&head, leaf) {
+        Sniffed::Mail(format) => {
+            *mail_entries += 1;
+            fw.entry = Some(Rc::new((chain, display.to_string())));
+            let mut ingester = Ingester::new(format);
+            ingester.push(&head, fw);
+            let mut chunk = vec![0u8; CHUNK as usize];
+            loop {
+                let n = read_up_to(reader, &mut chunk);
+                if n == 0 {
+                    break;
+                }
+                ingester.push(&chunk[..n], fw);
+                fw.flush();
+            }
+            ingester.finish(fw);
+            fw.entry = None;
+        }
+        Sniffed::Empty => fw.problem(&info(format!("{display}: skipped: the file is empty"))),
+        Sniffed::KeyRecords => fw.problem(&info(format!("{display}: skipped: DKIM key records (drop them on their own to import them)"))),
+        Sniffed::Rejected { reason } => fw.problem(&info(format!("{display}: skipped: {reason}"))),
+        Sniffed::Container(k) => fw.problem(&info(format!("{display}: skipped: a {} archive that was not opened", k.label()))),
+    }
+}
+
+/// Fill `buf` from `reader`: the bytes read, and the error that stopped it early, if any (a bomb cap, a CRC
+/// mismatch, truncation), as text.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<String>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Some(e.to_string())),
+        }
+    }
+    (filled, None)
+}
+
+/// Yield to the event loop when the last yield was more than 40 ms ago (so requests are answered within a
+/// frame or two, without paying a yield per small archive entry); returns the time of the last yield.
+async fn yield_if_due(last: f64) -> f64 {
+    let now = js_sys::Date::now();
+    if now - last < 40.0 {
+        return last;
+    }
+    yield_now().await;
+    js_sys::Date::now()
+}
+
 fn ingest_container(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: &str, size: u64) {
     let access = FileAccess { file: file.clone(), read: Cell::new(0) };
     let limits = Limits::default();
@@ -1224,6 +1409,23 @@ fn finish_source(fw: &mut Forwarder, file: &File, size: u64, ok: bool) {
         cancelled: false,
     });
     progress(None);
+}
+
+/// [`hash_file`], yielding between chunks; `None` when Cancel was pressed (or the file could not be read).
+async fn hash_file_async(file: &File, size: u64) -> Option<String> {
+    let mut hasher = Sha256::new();
+    let mut offset = 0;
+    let mut last_yield = js_sys::Date::now();
+    while offset < size {
+        if STATE.with(|st| st.borrow().cancel) {
+            return None;
+        }
+        let end = (offset + CHUNK).min(size);
+        hasher.update(&read_range(file, offset, end).ok()?);
+        offset = end;
+        last_yield = yield_if_due(last_yield).await;
+    }
+    Some(hex(&hasher.finalize()))
 }
 
 fn hash_file(file: &File, size: u64) -> String {

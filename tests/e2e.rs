@@ -155,3 +155,15 @@ async fn served_forwarded_mail_is_its_own_message() {
     let dist = require_dist();
     with_browser("served_forwarded", Some(dist), Expect::Clean, |ctx| ingest_more::forwarded_mail(ctx, Target::Served)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_cancel_inside_a_zip() {
+    let dist = require_dist();
+    with_browser("served_cancel_zip", Some(dist), Expect::Clean, |ctx| ingest_more::cancel_inside_zip(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_hostile_containers_are_named_and_the_rest_loads() {
+    let dist = require_dist();
+    with_browser("served_hostile_containers", Some(dist), Expect::Clean, |ctx| ingest_more::hostile_containers(ctx, Target::Served)).await;
+}

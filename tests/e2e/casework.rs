@@ -129,6 +129,12 @@ pub async fn case_work(ctx: Ctx, target: Target) {
     wait_count(&ctx, "tag:budget", 1).await;
     search(&ctx, "tag:starred").await;
     wait_count(&ctx, "tag:starred", 1).await;
+    // Tags and recipients are facets too; a click narrows.
+    search(&ctx, "").await;
+    ctx.wait_js("a tag facet", UI_TIMEOUT, "return !!document.querySelector('[data-testid=facet][data-facet=tag][data-value=budget]');").await;
+    ctx.wait_js("a recipient facet", UI_TIMEOUT, "return !!document.querySelector('[data-testid=facet][data-facet=to][data-value=\"team@example.org\"]');").await;
+    ctx.find("[data-testid=facet][data-facet=tag][data-value=budget]").await.click().await.expect("click the tag facet");
+    wait_count(&ctx, "tag:budget (facet)", 1).await;
     search(&ctx, "budget").await;
     wait_count(&ctx, "budget", 2).await;
     let marks = ctx
@@ -178,6 +184,47 @@ pub async fn case_work(ctx: Ctx, target: Target) {
          return s && s.dataset.state === 'done' && c.textContent.trim() === '3' && f && f.dataset.status === 'ok';",
     )
     .await;
+
+    // CSV and JSON Lines of the results: one line per message with its hash, tags and note.
+    ctx.find("[data-testid=export-csv]").await.click().await.expect("export csv");
+    ctx.wait_js("csv ready", UI_TIMEOUT, "const a = document.querySelector('[data-testid=export-save]'); return a && a.getAttribute('download') === 'leakloupe-results.csv';").await;
+    ctx.find("[data-testid=export-save]").await.click().await.expect("save the csv");
+    let csv = std::fs::read_to_string(wait_download(&ctx, "leakloupe-results.csv").await).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "header + 3 rows: {csv}");
+    assert!(lines[0].contains("sha256") && lines[0].contains("tags") && lines[0].contains("note"), "{}", lines[0]);
+    for sha in &originals {
+        assert!(csv.contains(sha.as_str()), "the CSV lacks message {sha}");
+    }
+    assert!(csv.contains("Ask Ivan who sent the attachment") && csv.contains("budget"), "tags and notes in the CSV: {csv}");
+    ctx.find("[data-testid=export-jsonl]").await.click().await.expect("export jsonl");
+    ctx.wait_js("jsonl ready", UI_TIMEOUT, "const a = document.querySelector('[data-testid=export-save]'); return a && a.getAttribute('download') === 'leakloupe-results.jsonl';").await;
+    ctx.find("[data-testid=export-save]").await.click().await.expect("save the jsonl");
+    let jsonl = std::fs::read_to_string(wait_download(&ctx, "leakloupe-results.jsonl").await).unwrap();
+    let rows: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
+    assert_eq!(rows.iter().map(|r| s(&r["sha256"])).collect::<Vec<_>>(), originals, "JSON Lines rows in list order");
+    // A zip of .eml files: each entry byte-exact, with its SHA-256 in SHA256SUMS.
+    ctx.find("[data-testid=export-zip]").await.click().await.expect("export zip");
+    ctx.wait_js("zip ready", UI_TIMEOUT, "const a = document.querySelector('[data-testid=export-save]'); return a && a.getAttribute('download') === 'leakloupe-messages-eml.zip';").await;
+    ctx.find("[data-testid=export-save]").await.click().await.expect("save the zip");
+    let zip = std::fs::read(wait_download(&ctx, "leakloupe-messages-eml.zip").await).unwrap();
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    let diags = leakloupe_core::container::for_each_entry(
+        leakloupe_core::container::ContainerKind::Zip,
+        &zip,
+        &leakloupe_core::container::Limits::default(),
+        &mut |e, r| {
+            let mut b = Vec::new();
+            let _ = std::io::Read::read_to_end(r, &mut b);
+            entries.push((e.path.clone(), b));
+            std::ops::ControlFlow::Continue(())
+        },
+    );
+    assert!(diags.is_empty(), "the zip reads cleanly: {diags:?}");
+    let emls: Vec<String> = entries.iter().filter(|(n, _)| n.ends_with(".eml")).map(|(_, b)| sha256_hex(b)).collect();
+    assert_eq!(emls, originals, "the zip's .eml entries are the messages, byte for byte");
+    let sums = entries.iter().find(|(n, _)| n == "SHA256SUMS").map(|(_, b)| String::from_utf8_lossy(b).to_string()).expect("SHA256SUMS");
+    assert!(originals.iter().all(|h| sums.contains(h.as_str())), "{sums}");
 
     // The case file.
     ctx.find("[data-testid=export-case]").await.click().await.expect("export case");

@@ -135,3 +135,124 @@ pub async fn forwarded_mail(ctx: Ctx, target: Target) {
     ctx.wait_js("the child opens", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Inner report';").await;
     finish_target_checks(&ctx, target).await;
 }
+
+/// A zip of `n` small, varied .eml files (built with the core's own zip writer).
+fn big_zip(n: usize) -> Vec<u8> {
+    use leakloupe_core::export::{EmlZipWriter, EntryCompression};
+    let mut w = EmlZipWriter::new(EntryCompression::Deflated);
+    let mut out = Vec::new();
+    for i in 0..n {
+        let body: String = (0..30).map(|k| format!("line {k} of message {i}: the quarterly numbers {} are attached\r\n", i * 31 + k)).collect();
+        let raw = format!(
+            "From: sender{} <s{}@example.org>\r\nTo: desk@example.org\r\nSubject: Report {i}\r\nDate: Mon, 03 Apr 2017 10:{:02}:00 +0000\r\nMessage-ID: <r{i}@example.org>\r\n\r\n{body}",
+            i % 97,
+            i % 97,
+            i % 60
+        );
+        out.extend(w.push(raw.as_bytes(), &format!("Report {i}"), Some(1_491_213_600 + i as i64)).unwrap());
+    }
+    out.extend(w.finish().unwrap());
+    out
+}
+
+/// Cancel inside a large zip stops promptly and keeps what was loaded; the page stays usable.
+pub async fn cancel_inside_zip(ctx: Ctx, target: Target) {
+    const N: usize = 30_000;
+    let zip = big_zip(N);
+    open(&ctx, target).await;
+    let files = vec![json!({ "name": "big.zip", "type": "application/zip", "b64": base64(&zip) })];
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    ctx.wait_js(
+        "some messages loaded from the zip",
+        Duration::from_secs(30),
+        "const c = document.querySelector('[data-testid=message-count]'); return c && Number(c.textContent) > 200;",
+    )
+    .await;
+    ctx.find("[data-testid=cancel]").await.click().await.expect("click Cancel");
+    let t0 = std::time::Instant::now();
+    ctx.wait_js("ingest stops after Cancel", Duration::from_secs(10), "const s = document.querySelector('[data-testid=ingest-status]'); return s && s.dataset.state === 'done';").await;
+    eprintln!("stopped {:.2}s after Cancel", t0.elapsed().as_secs_f64());
+    let snap = ctx.snapshot().await;
+    let count: usize = s(&snap["count"]).parse().unwrap();
+    assert!(count > 200 && count < N, "Cancel keeps what was loaded and stops: {count} of {N}");
+    let entry = &snap["files"][0];
+    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
+    assert_eq!(s(&entry["messages"]), count.to_string(), "{entry}");
+    // Still usable: a message opens.
+    let subject = s(&snap["rows"][0]["subject"]);
+    click_row(&ctx, 0, &subject).await;
+    finish_target_checks(&ctx, target).await;
+}
+
+/// Hostile containers dropped with good mail: each gets a specific line in the ingest log, the good mail
+/// loads, the page stays usable. Files are written to a temporary folder and picked (100 MB does not go
+/// through WebDriver as base64).
+pub async fn hostile_containers(ctx: Ctx, target: Target) {
+    use leakloupe_core::export::{EmlZipWriter, EntryCompression};
+    let dir = std::env::temp_dir().join(format!("leakloupe-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = b"From: Anna <anna@example.org>\nTo: desk@example.org\nSubject: Still here\nDate: Mon, 03 Apr 2017 10:00:00 +0000\n\nThe rest of the drop loads.\n";
+    std::fs::write(dir.join("good.eml"), good).unwrap();
+    // A 100 MB header block.
+    let mut huge = b"From: Mallory <m@example.net>\nSubject: Huge headers\nDate: Mon, 03 Apr 2017 11:00:00 +0000\n".to_vec();
+    while huge.len() < 100 << 20 {
+        huge.extend_from_slice(b"X-Filler: 0123456789012345678901234567890123456789012345678901234567890123456789\n");
+    }
+    huge.extend_from_slice(b"\nbody after the headers\n");
+    std::fs::write(dir.join("huge-header.eml"), &huge).unwrap();
+    drop(huge);
+    // A zip bomb: 20 MB of one byte deflates about a thousand to one.
+    let mut bomb = b"From: a@example.org\nSubject: bomb\n\n".to_vec();
+    bomb.extend(std::iter::repeat_n(b'a', 20 << 20));
+    let mut w = EmlZipWriter::new(EntryCompression::Deflated);
+    let mut z = w.push(&bomb, "bomb", None).unwrap();
+    z.extend(w.finish().unwrap());
+    std::fs::write(dir.join("bomb.zip"), &z).unwrap();
+    // Six archives deep.
+    let mut inner = good.to_vec();
+    for level in 0..6 {
+        let mut w = EmlZipWriter::new(EntryCompression::Deflated);
+        let mut z = w.push(&inner, &format!("level {level}"), None).unwrap();
+        z.extend(w.finish().unwrap());
+        inner = z;
+    }
+    std::fs::write(dir.join("nested.zip"), &inner).unwrap();
+    // A zip cut in half.
+    let mut w = EmlZipWriter::new(EntryCompression::Stored);
+    let mut z = Vec::new();
+    for i in 0..3 {
+        z.extend(w.push(format!("From: x@example.org\nSubject: part {i}\n\n{}\n", "text ".repeat(200)).as_bytes(), "part", None).unwrap());
+    }
+    z.extend(w.finish().unwrap());
+    z.truncate(z.len() / 2);
+    std::fs::write(dir.join("truncated.zip"), &z).unwrap();
+
+    open(&ctx, target).await;
+    let names = ["good.eml", "huge-header.eml", "bomb.zip", "nested.zip", "truncated.zip"];
+    let paths: Vec<String> = names.iter().map(|n| dir.join(n).canonicalize().unwrap().display().to_string()).collect();
+    ctx.find("input[type=file][data-testid=file-input]").await.send_keys(&paths.join("\n")).await.expect("pick the files");
+    ctx.wait_js("ingest done", Duration::from_secs(90), "const s = document.querySelector('[data-testid=ingest-status]'); return s && s.dataset.state === 'done';").await;
+    let snap = ctx.snapshot().await;
+    let entry = |name: &str| snap["files"].as_array().unwrap().iter().find(|f| s(&f["name"]) == name).cloned().unwrap_or_else(|| panic!("{name} not in the log"));
+    let problems = |e: &Value| e["problems"].to_string();
+    eprintln!("log: {:#}", snap["files"]);
+    assert_eq!(s(&entry("good.eml")["status"]), "ok");
+    let h = entry("huge-header.eml");
+    assert_eq!((s(&h["status"]).as_str(), s(&h["messages"]).as_str()), ("ok", "1"), "{h}");
+    assert!(problems(&h).contains("header block is") && problems(&h).contains("only its first"), "{h}");
+    let b = entry("bomb.zip");
+    assert!(problems(&b).contains("expands more than 200-fold") && problems(&b).contains("this looks like a zip bomb; reading stopped"), "the bomb is named: {b}");
+    let n = entry("nested.zip");
+    assert!(problems(&n).contains("0001 - level 2.eml: a zip archive nested more than") && problems(&n).contains("not opened"), "the nesting is named: {n}");
+    let t = entry("truncated.zip");
+    assert!(problems(&t).contains("the central directory") && problems(&t).contains("the file is probably truncated"), "the truncation is named: {t}");
+    assert_eq!(s(&t["status"]), "error", "{t}");
+    // The good message and the huge one are in the list; the page answers.
+    let count: usize = s(&snap["count"]).parse().unwrap();
+    assert!(count >= 2, "{count}");
+    ctx.wait_js("the huge message opens", Duration::from_secs(30), "const r = Array.from(document.querySelectorAll('[data-testid=message-row]')).find(r => r.textContent.includes('Huge headers')); if (!r) return false; r.click(); return true;").await;
+    ctx.wait_js("reader shows it", Duration::from_secs(30), "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Huge headers';").await;
+    let _ = std::fs::remove_dir_all(&dir);
+    finish_target_checks(&ctx, target).await;
+}

@@ -412,6 +412,9 @@ pub(crate) fn html_to_text(html: &str, problems: &mut Vec<Diagnostic>) -> String
 // ---------------------------------------------------------------------------------------------------------
 // Preparation: repair the header block so mailparse sees something it can read, recording the damage.
 
+/// Largest header block read (1 MiB); real ones are kilobytes (Postfix refuses more than 100 KB).
+pub const MAX_HEADER_BLOCK: usize = 1 << 20;
+
 struct Prepared<'a> {
     input: Cow<'a, [u8]>,
     problems: Vec<Diagnostic>,
@@ -496,6 +499,35 @@ fn prepare(raw: &[u8]) -> Prepared<'_> {
         ));
         let skip = first.len();
         input = Cow::Owned(input.get(skip..).unwrap_or_default().to_vec());
+    }
+
+    // A header block far larger than any mail server accepts (a hostile or broken file): read its first
+    // MAX_HEADER_BLOCK bytes, keep the body, say so. Walking and parsing 100 MB of headers would take
+    // seconds and hundreds of MB in the browser.
+    let header_end = memchr::memmem::find(&input, b"\n\n")
+        .map(|p| (p + 1, p + 2))
+        .or_else(|| memchr::memmem::find(&input, b"\n\r\n").map(|p| (p + 1, p + 3)));
+    let header_len = header_end.map_or(input.len(), |(h, _)| h);
+    if header_len > MAX_HEADER_BLOCK {
+        let cut = input[..MAX_HEADER_BLOCK].iter().rposition(|b| *b == b'\n').map_or(MAX_HEADER_BLOCK, |p| p + 1);
+        let mut out = input[..cut].to_vec();
+        if !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+        if let Some((_, body)) = header_end {
+            out.extend_from_slice(&input[body..]);
+        }
+        problems.push(Diagnostic::warning(
+            DiagnosticKind::Other,
+            format!(
+                "the header block is {} bytes, more than any mail server accepts: only its first {} bytes are read{}",
+                header_len,
+                cut,
+                if header_end.is_some() { "" } else { " (and it never ends: there is no body)" }
+            ),
+        ));
+        input = Cow::Owned(out);
     }
 
     let mut kept: Vec<u8> = Vec::new();
@@ -1371,6 +1403,26 @@ mod tests {
         let d = read_message(&raw);
         assert_eq!((d.body.charset.as_deref(), d.body.detected_charset.as_deref()), (None, Some("windows-1251")));
         assert!(d.body.text.starts_with("Привет"));
+    }
+
+    #[test]
+    fn a_huge_header_block_is_cut_and_said() {
+        let mut raw = b"From: a@b\nSubject: huge\n".to_vec();
+        while raw.len() < 3 * MAX_HEADER_BLOCK {
+            raw.extend_from_slice(b"X-Filler: 0123456789012345678901234567890123456789\n");
+        }
+        raw.extend_from_slice(b"\nthe body survives\n");
+        let d = read_message(&raw);
+        assert_eq!(d.summary.subject, "huge");
+        assert_eq!(d.body.text.trim(), "the body survives");
+        assert!(d.headers.len() < 30_000, "{} header fields read", d.headers.len());
+        assert!(d.summary.problems.iter().any(|p| p.text.starts_with("the header block is 3") && p.text.contains("only its first")), "{:?}", d.summary.problems);
+        // One endless header line, no body.
+        let mut raw = b"From: a@b\nSubject: ".to_vec();
+        raw.extend(std::iter::repeat_n(b'x', 2 * MAX_HEADER_BLOCK));
+        let s = summarize(&raw);
+        assert!(s.subject.len() < MAX_HEADER_BLOCK);
+        assert!(s.problems.iter().any(|p| p.text.contains("it never ends")), "{:?}", s.problems);
     }
 
     #[test]
