@@ -32,6 +32,22 @@ pub enum Request {
         /// The query as typed.
         query: String,
     },
+    /// Find edit bursts again with other thresholds (answered with [`Event::EditBursts`]).
+    EditBursts {
+        /// N: fewest documents in a burst.
+        min_docs: u32,
+        /// M: the window, in minutes.
+        window_minutes: u32,
+    },
+    /// Build a printable report of these messages, in this order (answered with [`Event::Report`]).
+    Report {
+        /// The messages, at most [`crate::report::REPORT_LIMIT`].
+        ids: Vec<MessageId>,
+        /// How many messages the selection had before the cap.
+        total: u32,
+        /// What the selection is (the query), for the report's title.
+        title: String,
+    },
     /// Change a message's case annotations (tags, star, note).
     Annotate {
         /// The message.
@@ -209,6 +225,19 @@ pub enum Event {
     },
     /// The answer to [`Request::Open`].
     Opened(Box<MessageView>),
+    /// The dump-wide forensic views, sent each time indexing finishes.
+    Forensics(Box<ForensicsView>),
+    /// The answer to [`Request::EditBursts`].
+    EditBursts(EditBurstsView),
+    /// The answer to [`Request::Report`]: a self-contained HTML file to save.
+    Report {
+        /// A file name for it.
+        file_name: String,
+        /// The document.
+        html: String,
+        /// How many messages it holds.
+        messages: u32,
+    },
     /// Messages whose annotations are now these (after a change, a restored or imported case).
     Annotations(Vec<(MessageId, AnnotationView)>),
     /// Store these records in the browser (key, case JSON): the case of each source file, keyed by its
@@ -660,6 +689,158 @@ pub struct VariantView {
     /// Whether the two are the same text and differ only in line endings (LF vs CRLF): an
     /// artifact of how they were exported, not a change of content.
     pub line_endings_only: bool,
+}
+
+// ---- dump-wide forensic views (built by `crate::forensics` in the worker) ----
+
+/// Everything the Forensics view shows, computed over every indexed message.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ForensicsView {
+    /// Messages analysed (indexed) so far.
+    pub messages: u32,
+    /// Findings across the dump, one entry per code, most severe and most frequent first.
+    pub findings: Vec<FindingGroup>,
+    /// Sender profiles, inconsistent senders first.
+    pub senders: Vec<SenderProfileView>,
+    /// Person names of the attachments' metadata, most documents first.
+    pub authors: Vec<AuthorView>,
+    /// Distinct documents with a person name.
+    pub documents: u32,
+    /// The mailbox's dominant script, when it is clear: "Latin (93% of 16 names)".
+    pub dominant_script: Option<String>,
+    /// Names written in another script, or mixing look-alike alphabets, per message.
+    pub script_findings: Vec<MessageFinding>,
+    /// Edit bursts for the default thresholds.
+    pub bursts: EditBurstsView,
+    /// Attachments not read for metadata because they are larger than the cap (named in `notes`).
+    pub skipped_attachments: u32,
+    /// Plain sentences about what the analysis left out.
+    pub notes: Vec<String>,
+}
+
+/// All findings of one code across the dump.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingGroup {
+    /// Stable code, as `finding:<code>` searches it.
+    pub code: String,
+    /// The most serious severity seen.
+    pub severity: Severity,
+    /// Where it comes from: "Relay route", "Sender fingerprint", "Names".
+    pub source: String,
+    /// How many findings.
+    pub count: u32,
+    /// How many distinct messages carry it (what `finding:<code>` finds).
+    pub messages: u32,
+    /// One of its reasons, as an example.
+    pub sample: String,
+}
+
+/// One sender's habits and what broke them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SenderProfileView {
+    /// The From address.
+    pub sender: String,
+    /// Messages from it.
+    pub messages: u32,
+    /// Mail programs (families) and how often.
+    pub mailers: Vec<(String, u32)>,
+    /// Message-ID forms and how often.
+    pub message_id_styles: Vec<(String, u32)>,
+    /// Message-ID domains and how often.
+    pub message_id_domains: Vec<(String, u32)>,
+    /// Date offsets ("UTC+01:00") and how often.
+    pub timezones: Vec<(String, u32)>,
+    /// Inconsistencies, each with its reason and the messages it is about.
+    pub inconsistencies: Vec<Inconsistency>,
+}
+
+/// One inconsistency of a sender.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inconsistency {
+    /// The finding.
+    pub finding: FindingView,
+    /// The message it was noticed on, or all the sender's messages for a finding about the sender.
+    pub messages: Vec<MessageId>,
+}
+
+/// One person name of the documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthorView {
+    /// The name in its most frequent spelling.
+    pub name: String,
+    /// Fields ("Author", "Last modified by", ...) and in how many documents.
+    pub roles: Vec<(String, u32)>,
+    /// Distinct documents naming it.
+    pub documents: u32,
+    /// Messages carrying them.
+    pub messages: u32,
+    /// Messages sent under this display name.
+    pub sender_messages: u32,
+    /// Scripts of its letters ("Cyrillic").
+    pub scripts: Vec<String>,
+    /// Earliest and latest document date ("2017-04-27 10:02 UTC").
+    pub first_date: Option<String>,
+    /// See `first_date`.
+    pub last_date: Option<String>,
+    /// Why it is flagged (another script than the mailbox's, look-alike letters); empty when not.
+    pub flags: Vec<String>,
+    /// Where it was seen: (message, attachment index), the first few.
+    pub refs: Vec<(MessageId, u32)>,
+}
+
+/// A finding about one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageFinding {
+    /// The message.
+    pub message: MessageId,
+    /// The finding.
+    pub finding: FindingView,
+}
+
+/// Edit bursts for one (N, M): N documents last saved within M minutes by one editor.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EditBurstsView {
+    /// N.
+    pub min_docs: u32,
+    /// M.
+    pub window_minutes: u32,
+    /// The bursts, earliest first.
+    pub bursts: Vec<EditBurstView>,
+}
+
+/// Several documents last saved by one editor within minutes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditBurstView {
+    /// The editor.
+    pub editor: String,
+    /// One plain sentence.
+    pub reason: String,
+    /// The documents, by last-saved time.
+    pub docs: Vec<BurstDocView>,
+}
+
+/// One document of an edit burst.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BurstDocView {
+    /// The first message carrying it.
+    pub message: MessageId,
+    /// Its attachment index there.
+    pub attachment: u32,
+    /// Its file name.
+    pub file_name: String,
+    /// When it was last saved ("2017-04-27 10:09:00 UTC").
+    pub saved: String,
+    /// How many attachments carry this very document.
+    pub copies: u32,
+}
+
+/// Severity order for display: errors first.
+pub fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
 }
 
 /// Byte vectors as one length-prefixed blob rather than a sequence of u8 (postcard encodes both

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::protocol::{Event, MessageId, MessageRow, MessageView, QueryProblem, Severity, SourceId, ThreadItem};
+use crate::protocol::{Event, ForensicsView, MessageId, MessageRow, MessageView, QueryProblem, Severity, SourceId, ThreadItem};
 
 /// Where ingest stands, as `data-state` on `[data-testid=ingest-status]` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -180,6 +180,50 @@ pub struct State {
     pub facets: Rc<Vec<crate::protocol::Facet>>,
     /// The case work: annotations, saved searches, storage, exports.
     pub case: CaseUi,
+    /// Forensics: the dump-wide views, the panel and the reports.
+    pub forensics: Forensics,
+}
+
+/// The tabs of the Forensics view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForensicsTab {
+    /// Findings across the dump, one row per code.
+    #[default]
+    Findings,
+    /// Sender profiles.
+    Senders,
+    /// Authors and editors of the attachments.
+    Authors,
+    /// Edit bursts.
+    Bursts,
+}
+
+/// A report the worker built, waiting to be saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFile {
+    /// Changes with every report, so the page saves each one once.
+    pub serial: u64,
+    /// Its file name.
+    pub file_name: String,
+    /// The HTML document.
+    pub html: String,
+    /// Messages in it.
+    pub messages: u32,
+}
+
+/// The Forensics view's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Forensics {
+    /// The latest dump-wide views (after each indexing run).
+    pub view: Option<Rc<ForensicsView>>,
+    /// Whether the panel is open.
+    pub open: bool,
+    /// Its tab.
+    pub tab: ForensicsTab,
+    /// A selection report asked for and not yet answered.
+    pub report_pending: bool,
+    /// The latest selection report, until it was saved.
+    pub report: Option<Rc<ReportFile>>,
 }
 
 /// What the UI shows of the case.
@@ -235,6 +279,14 @@ pub enum Action {
     ToggleThreads,
     /// The search box was cleared.
     ClearSearch,
+    /// Open or close the Forensics view.
+    ToggleForensics,
+    /// Show this tab of the Forensics view (and open it).
+    ForensicsTab(ForensicsTab),
+    /// A selection report was asked of the worker.
+    ReportRequested,
+    /// The selection report was saved.
+    ReportSaved,
     /// What the browser has stored, listed again.
     Stored(Option<Vec<(String, u64)>>, bool),
     /// Open or close the case panel.
@@ -394,6 +446,19 @@ impl State {
                 }
             }
             Event::Failed { text } => self.alert = Some(text),
+            Event::Forensics(view) => self.forensics.view = Some(Rc::new(*view)),
+            Event::EditBursts(bursts) => {
+                if let Some(view) = &self.forensics.view {
+                    let mut view = (**view).clone();
+                    view.bursts = bursts;
+                    self.forensics.view = Some(Rc::new(view));
+                }
+            }
+            Event::Report { file_name, html, messages } => {
+                let serial = self.forensics.report.as_ref().map_or(0, |r| r.serial) + 1;
+                self.forensics.report_pending = false;
+                self.forensics.report = Some(Rc::new(ReportFile { serial, file_name, html, messages }));
+            }
             Event::Annotations(list) => {
                 let map = Rc::make_mut(&mut self.case.annotations);
                 for (id, a) in list {
@@ -445,6 +510,8 @@ impl Reducible for State {
                 }
             }
             Action::Select(id) => {
+                // Opening a message shows the reader: the Forensics view (over it) closes.
+                next.forensics.open = false;
                 if next.selected != Some(id) {
                     next.selected = Some(id);
                     next.reader = Reader::Loading(id);
@@ -454,6 +521,19 @@ impl Reducible for State {
             Action::DismissAlert => next.alert = None,
             Action::ToggleThreads => next.thread_view = !next.thread_view,
             Action::ClearSearch => next.search = None,
+            Action::ToggleForensics => next.forensics.open = !next.forensics.open,
+            Action::ForensicsTab(tab) => {
+                next.forensics.open = true;
+                next.forensics.tab = tab;
+            }
+            Action::ReportRequested => next.forensics.report_pending = true,
+            // The serial stays with the next report; the document itself is dropped.
+            Action::ReportSaved => {
+                if let Some(r) = &next.forensics.report {
+                    next.forensics.report =
+                        Some(Rc::new(ReportFile { serial: r.serial, file_name: r.file_name.clone(), html: String::new(), messages: r.messages }));
+                }
+            }
             Action::Stored(list, ok) => {
                 next.case.stored = list;
                 next.case.storage_ok = Some(ok);
@@ -629,5 +709,58 @@ mod tests {
         assert_eq!((s.case.export_progress, s.case.export.as_ref().map(|e| e.0.as_str())), (None, Some("x.mbox")));
         let s = reduce(s, Action::Stored(Some(vec![("case:ab".into(), 12)]), true));
         assert_eq!(s.case.stored.as_ref().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn forensics_views_bursts_and_reports() {
+        use crate::protocol::{EditBurstView, EditBurstsView, FindingGroup};
+        let mut s = Rc::new(State::default());
+        // Bursts before any view are ignored; the panel opens on a tab.
+        s = reduce(s, w(Event::EditBursts(EditBurstsView::default())));
+        assert!(s.forensics.view.is_none());
+        s = reduce(s, Action::ToggleForensics);
+        assert!(s.forensics.open && s.forensics.tab == ForensicsTab::Findings);
+        s = reduce(s, Action::ToggleForensics);
+        assert!(!s.forensics.open);
+        s = reduce(s, Action::ForensicsTab(ForensicsTab::Authors));
+        assert!(s.forensics.open && s.forensics.tab == ForensicsTab::Authors);
+        // Opening a message shows the reader; the tab is kept for next time.
+        s = reduce(s, Action::Select(4));
+        assert!(!s.forensics.open && s.forensics.tab == ForensicsTab::Authors);
+        s = reduce(s, Action::ToggleForensics);
+        assert!(s.forensics.open && s.forensics.tab == ForensicsTab::Authors);
+        let view = ForensicsView {
+            messages: 6,
+            findings: vec![FindingGroup {
+                code: "fingerprint.mailer-change".into(),
+                severity: Severity::Info,
+                source: "Sender fingerprint".into(),
+                count: 1,
+                messages: 1,
+                sample: "After 3 messages ...".into(),
+            }],
+            ..ForensicsView::default()
+        };
+        s = reduce(s, w(Event::Forensics(Box::new(view))));
+        assert_eq!(s.forensics.view.as_ref().map(|v| v.findings.len()), Some(1));
+        let bursts = EditBurstsView {
+            min_docs: 2,
+            window_minutes: 5,
+            bursts: vec![EditBurstView { editor: "Jeff".into(), reason: "2 documents ...".into(), docs: vec![] }],
+        };
+        s = reduce(s, w(Event::EditBursts(bursts.clone())));
+        let v = s.forensics.view.clone().expect("view");
+        assert_eq!(v.bursts, bursts);
+        assert_eq!(v.findings.len(), 1, "the rest of the view is kept");
+        // A report: pending until it arrives, each with its own serial, its text dropped once saved.
+        s = reduce(s, Action::ReportRequested);
+        assert!(s.forensics.report_pending);
+        s = reduce(s, w(Event::Report { file_name: "r.html".into(), html: "<html>".into(), messages: 2 }));
+        assert!(!s.forensics.report_pending);
+        assert_eq!(s.forensics.report.as_ref().map(|r| (r.serial, r.html.as_str())), Some((1, "<html>")));
+        s = reduce(s, Action::ReportSaved);
+        assert_eq!(s.forensics.report.as_ref().map(|r| (r.serial, r.html.is_empty())), Some((1, true)));
+        s = reduce(s, w(Event::Report { file_name: "r.html".into(), html: "<p>".into(), messages: 1 }));
+        assert_eq!(s.forensics.report.as_ref().map(|r| r.serial), Some(2));
     }
 }

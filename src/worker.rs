@@ -259,6 +259,11 @@ fn answer(req: Request) {
             Err(text) => send(&Event::Failed { text }),
         },
         Request::Search { query } => send(&run_search(query)),
+        // Forensics (src/forensics.rs): edit bursts for other thresholds, and selection reports.
+        Request::EditBursts { min_docs, window_minutes } => send(&crate::forensics::bursts(min_docs, window_minutes)),
+        Request::Report { ids, total, title } => {
+            wasm_bindgen_futures::spawn_local(crate::forensics::selection_report(ids, total, title, open, send))
+        }
         Request::Annotate { id, sha256, change } => case::annotate(id, &sha256, change),
         Request::LoadCase { json, origin } => case::load(&json, origin),
         Request::SaveSearch { name, query } => case::save_search(&name, query.as_deref()),
@@ -1280,6 +1285,8 @@ async fn index_pending() {
                     let at = doc.date;
                     let reports = auth::dkim::verify_message(raw, &st.borrow().keys, at);
                     let codes: Vec<String> = chain.findings.iter().map(|f| f.code.to_string()).collect();
+                    // Forensics (src/forensics.rs): the dump-wide collector sees every indexed message.
+                    crate::forensics::observe(id, raw, detail, &chain.findings);
                     (auth::dkim::overall(&reports).label().to_string(), codes)
                 }),
                 _ => ("none".to_string(), Vec::new()),
@@ -1304,6 +1311,8 @@ async fn index_pending() {
         send(&Event::IndexProgress { indexed: done, total });
         yield_now().await;
     }
+    // Forensics (src/forensics.rs): the dump-wide views, their findings made searchable as `finding:`.
+    send(&STATE.with(|st| crate::forensics::finish(&mut st.borrow_mut().index)));
     STATE.with(|st| st.borrow_mut().indexing = false);
     let (done, total) = STATE.with(|st| (st.borrow().indexed, st.borrow().messages.len() as u32));
     send(&Event::IndexProgress { indexed: done, total });

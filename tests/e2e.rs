@@ -16,6 +16,8 @@
 
 #[path = "e2e/casework.rs"]
 mod casework;
+#[path = "e2e/forensics.rs"]
+mod forensics;
 #[path = "e2e/harness.rs"]
 mod harness;
 #[path = "e2e/ingest_more.rs"]
@@ -134,6 +136,12 @@ async fn served_panes_enter_and_charset() {
 async fn served_case_work_survives_reload_and_exports() {
     let dist = require_dist();
     with_browser("served_case", Some(dist), Expect::Clean, |ctx| casework::case_work(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_forensics_view_and_reports() {
+    let dist = require_dist();
+    with_browser("served_forensics", Some(dist), Expect::Clean, |ctx| forensics::forensics_view(ctx, Target::Served)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

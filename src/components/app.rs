@@ -9,6 +9,7 @@ use web_sys::{DragEvent, File, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::bridge::Bridge;
+use crate::components::forensics::{ForensicsPanel, ReportSaver};
 use crate::components::ingest_log::IngestLog;
 use crate::components::message_list::MessageList;
 use crate::components::case_panel::CasePanel;
@@ -268,16 +269,56 @@ pub fn app() -> Html {
         Callback::from(move |(field, value): (String, String)| {
             let value = if value.contains(char::is_whitespace) { format!("\"{value}\"") } else { value };
             let query = format!("{} {field}:{value}", current.trim()).trim().to_string();
-            if let Some(input) = gloo::utils::document()
-                .query_selector("[data-testid=search-input]")
-                .ok()
-                .flatten()
-                .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                input.set_value(&query);
-            }
+            set_search_box(&query);
             on_search.emit(query);
         })
+    };
+
+    // Forensics: the dump-wide view, its searches, edit bursts and the selection report.
+    let on_toggle_forensics = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| dispatcher.dispatch(Action::ToggleForensics))
+    };
+    let on_forensics_tab = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |tab| dispatcher.dispatch(Action::ForensicsTab(tab)))
+    };
+    let on_forensic_search = {
+        let on_search = on_search.clone();
+        Callback::from(move |query: String| {
+            set_search_box(&query);
+            on_search.emit(query);
+        })
+    };
+    let on_bursts = {
+        let bridge = bridge.clone();
+        Callback::from(move |(min_docs, window_minutes): (u32, u32)| {
+            if let Some(b) = &*bridge {
+                b.request(Request::EditBursts { min_docs, window_minutes });
+            }
+        })
+    };
+    let hits = state.search.as_ref().and_then(|s| s.hits.clone());
+    let listed = hits.as_ref().map_or(state.rows.len(), |h| h.len());
+    let on_report = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        let title = state.search.as_ref().map(|s| s.query.clone()).unwrap_or_default();
+        let rows = state.rows.clone();
+        Callback::from(move |_| {
+            if let Some(b) = &*bridge {
+                // The listed messages in list (date) order.
+                let listed: Vec<MessageId> =
+                    rows.borrow().iter().filter(|r| hits.as_ref().is_none_or(|h| h.contains(&r.id))).map(|r| r.id).collect();
+                dispatcher.dispatch(Action::ReportRequested);
+                let ids = listed.iter().copied().take(crate::report::REPORT_LIMIT).collect();
+                b.request(Request::Report { ids, total: u32::try_from(listed.len()).unwrap_or(u32::MAX), title: title.clone() });
+            }
+        })
+    };
+    let on_report_saved = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| dispatcher.dispatch(Action::ReportSaved))
     };
 
     let on_toggle_threads = {
@@ -389,7 +430,10 @@ pub fn app() -> Html {
                 messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
                 copies={state.copies} worker_memory={state.worker_memory} search={state.search.clone()} on_search={on_search.clone()}
                 index_progress={state.index_progress} on_case={on_toggle_case.clone()} case_open={state.case.open}
+                forensics_open={state.forensics.open} forensics_count={state.forensics.view.as_ref().map(|v| v.findings.len())}
+                on_forensics={on_toggle_forensics.clone()}
                 on_files={on_files.clone()} on_cancel={on_cancel} />
+            <ReportSaver report={state.forensics.report.clone()} on_saved={on_report_saved} />
             if let Some(alert) = &state.alert {
                 <div class="alert" role="alert">
                     <span>{ alert.clone() }</span>
@@ -433,6 +477,15 @@ pub fn app() -> Html {
                             terms={state.search.as_ref().map(|s| s.terms.clone()).unwrap_or_default()} />
                     </section>
                     <Splitter testid="splitter-list" label="Resize the message list" resizes={Resizes::Before} on_resize={on_resize_list} />
+                    if state.forensics.open {
+                        // Over the reader and details; the list and its divider stay.
+                        <section class="forensics-pane" aria-label="Forensics" data-testid="forensics-pane">
+                            <ForensicsPanel state={state.forensics.clone()} rows={state.rows.clone()} index_progress={state.index_progress}
+                                query={state.search.as_ref().map(|s| s.query.clone())} listed={listed}
+                                on_search={on_forensic_search} on_select={on_select.clone()} on_tab={on_forensics_tab}
+                                on_close={on_toggle_forensics} on_bursts={on_bursts} on_report={on_report} />
+                        </section>
+                    } else {
                     <section class="reader-pane" aria-label="Reader" tabindex="-1" data-testid="reader-pane" onkeydown={on_reader_key}>
                         <ReaderPane reader={state.reader.clone()} show_raw={state.show_raw} on_toggle_raw={on_toggle_raw} on_select={on_select.clone()} />
                     </section>
@@ -440,8 +493,9 @@ pub fn app() -> Html {
                     <section class="details-pane" aria-label="Details" data-testid="details-pane">
                         <DetailsPane reader={state.reader.clone()} on_select={on_select.clone()}
                             annotation={state.selected.and_then(|id| state.case.annotations.get(&id).cloned()).unwrap_or_default()}
-                            on_annotate={on_annotate} />
+                            on_annotate={on_annotate} forensics={state.forensics.view.clone()} />
                     </section>
+                    }
                 </main>
                 if state.case.open {
                     <CasePanel case={state.case.clone()} query={state.search.as_ref().map(|s| s.query.clone()).unwrap_or_default()}
@@ -477,3 +531,16 @@ pub fn app() -> Html {
 }
 
 fn drop_all<T>(_listeners: T) {}
+
+/// Put a query in the search box (a facet or a finding was clicked).
+fn set_search_box(query: &str) {
+    if let Some(input) = gloo::utils::document()
+        .query_selector("[data-testid=search-input]")
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        input.set_value(query);
+    }
+}
+

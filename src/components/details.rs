@@ -23,6 +23,9 @@ pub struct DetailsProps {
     pub annotation: AnnotationView,
     /// Change them.
     pub on_annotate: Callback<(MessageId, String, AnnotationChange)>,
+    /// The dump-wide forensic views: their findings about the open message, and its report.
+    #[prop_or_default]
+    pub forensics: Option<Rc<crate::protocol::ForensicsView>>,
 }
 
 /// The details pane.
@@ -32,7 +35,7 @@ pub fn details_pane(p: &DetailsProps) -> Html {
         Reader::Shown(view) => html! {
             <>
                 <CaseBox id={view.id} sha256={view.sha256.clone()} annotation={p.annotation.clone()} on_annotate={p.on_annotate.clone()} />
-                <MessageDetails view={view.clone()} on_select={p.on_select.clone()} />
+                <MessageDetails view={view.clone()} on_select={p.on_select.clone()} forensics={p.forensics.clone()} />
             </>
         },
         _ => html! { <div class="details empty"><p class="muted">{ "Authenticity, relays and case notes of the open message appear here." }</p></div> },
@@ -105,13 +108,20 @@ fn case_box(p: &CaseBoxProps) -> Html {
 struct MessageDetailsProps {
     view: Rc<MessageView>,
     on_select: Callback<crate::protocol::MessageId>,
+    forensics: Option<Rc<crate::protocol::ForensicsView>>,
 }
 
 #[component(MessageDetails)]
 fn message_details(p: &MessageDetailsProps) -> Html {
     let v = &p.view;
+    // Findings about this message that only the whole dump shows (sender habits, names' scripts).
+    let dump_findings = p.forensics.as_deref().map(|f| crate::report::dump_findings(f, v.id)).unwrap_or_default();
     html! {
         <aside class="details">
+        <div class="details-actions">
+            <span class="muted">{ "Printable report: hashes, DKIM, relays, findings, attachment metadata" }</span>
+            <crate::components::forensics::ReportButton view={v.clone()} forensics={p.forensics.clone()} />
+        </div>
         if !v.variants.is_empty() {
             <div class="variants" data-testid="reader-variants">
                 <strong>{ format!("{} variants of this message (same Message-ID, different bytes)", v.variants.len() + 1) }</strong>
@@ -163,6 +173,14 @@ fn message_details(p: &MessageDetailsProps) -> Html {
                 <ul class="findings" data-testid="findings">
                 { for v.findings.iter().map(|f| html! {
                     <li class={f.severity.label()} data-testid="finding" data-code={f.code.clone()}>{ f.reason.clone() }</li>
+                }) }
+                </ul>
+            }
+            if !dump_findings.is_empty() {
+                <p class="muted dump-findings-note">{ "Seen across the whole drop (sender habits, names):" }</p>
+                <ul class="findings" data-testid="dump-findings" aria-label="Findings across the dump">
+                { for dump_findings.iter().map(|f| html! {
+                    <li class={f.severity.label()} data-testid="dump-finding" data-code={f.code.clone()}>{ f.reason.clone() }</li>
                 }) }
                 </ul>
             }

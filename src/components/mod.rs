@@ -8,10 +8,12 @@
 //! - [`details`]: beside the reader: variants, DKIM/ARC, relays, findings, sender fingerprint.
 //! - [`splitter`]: the draggable, keyboard-operable dividers between the three panes.
 //! - [`ingest_log`]: per-file formats, counts and problems.
+//! - [`forensics`]: the dump-wide Forensics view (findings, senders, authors, edit bursts) and reports.
 
 pub mod app;
 pub mod case_panel;
 pub mod details;
+pub mod forensics;
 pub mod ingest_log;
 pub mod message_list;
 pub mod reader;

@@ -42,6 +42,15 @@ pub struct ToolbarProps {
     pub on_case: Callback<()>,
     /// Whether it is open.
     pub case_open: bool,
+    /// Whether the Forensics view is open.
+    #[prop_or_default]
+    pub forensics_open: bool,
+    /// Kinds of findings across the dump, once known (shown on the Forensics button).
+    #[prop_or_default]
+    pub forensics_count: Option<usize>,
+    /// Open or close the Forensics view.
+    #[prop_or_default]
+    pub on_forensics: Callback<()>,
 }
 
 /// "0:42", "1:02:03".
@@ -146,6 +155,12 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                     }
                 }
             </div>
+            <button class={classes!("button", "fx-toggle", p.forensics_open.then_some("on"))} data-testid="forensics-toggle"
+                aria-pressed={p.forensics_open.to_string()} onclick={p.on_forensics.reform(|_: MouseEvent| ())}
+                title="Findings across the whole drop, sender profiles, authors and editors, edit bursts">
+                { "Forensics" }
+                if let Some(n) = p.forensics_count { <span class="fx-badge">{ n }</span> }
+            </button>
             <button class={classes!("button", p.case_open.then_some("on"))} data-testid="case-toggle" aria-pressed={p.case_open.to_string()}
                 onclick={p.on_case.reform(|_| ())} title="Saved searches, exports, and what this browser stores">{ "Case" }</button>
             <div class="count">
