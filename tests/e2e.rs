@@ -167,3 +167,9 @@ async fn served_hostile_containers_are_named_and_the_rest_loads() {
     let dist = require_dist();
     with_browser("served_hostile_containers", Some(dist), Expect::Clean, |ctx| ingest_more::hostile_containers(ctx, Target::Served)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_legacy_charsets_read_in_list_and_reader() {
+    let dist = require_dist();
+    with_browser("served_charsets", Some(dist), Expect::Clean, |ctx| reading::legacy_charsets(ctx, Target::Served)).await;
+}

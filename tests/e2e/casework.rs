@@ -261,5 +261,30 @@ pub async fn case_work(ctx: Ctx, target: Target) {
     ctx.find("[data-testid=forget-confirm]").await.click().await.expect("confirm");
     ctx.wait_js("storage empty", UI_TIMEOUT, "const e = document.querySelector('[data-testid=storage-summary]'); return e && e.dataset.count === '0';").await;
     ctx.wait_js("annotations gone", UI_TIMEOUT, "return !document.querySelector('[data-testid=row-star]') && !document.querySelector('[data-testid=row-tag]');").await;
+
+    // "Another machine": nothing stored, a fresh page; the case file dropped with the same mbox brings
+    // the tags, star, note and saved search back.
+    ctx.client.refresh().await.expect("reload");
+    ctx.wait_js("the app after reload", Duration::from_secs(20), "const s = document.querySelector('[data-testid=ingest-status]'); return !!s && s.dataset.state === 'idle';").await;
+    let files = vec![
+        json!({ "name": "leak.mbox", "type": "application/mbox", "b64": base64(&mbox) }),
+        json!({ "name": "leakloupe-case.json", "type": "application/json", "b64": base64(case.as_bytes()) }),
+    ];
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    ctx.wait_js(
+        "the case file is read as a case",
+        Duration::from_secs(20),
+        "const f = document.querySelector('[data-testid=ingest-file][data-name=\"leakloupe-case.json\"]'); return !!f && f.dataset.format === 'case' && f.dataset.status === 'ok';",
+    )
+    .await;
+    ctx.wait_js(
+        "annotations imported from the case file",
+        Duration::from_secs(10),
+        "const r = document.querySelectorAll('[data-testid=message-row]')[0];\
+         return !!r && !!r.querySelector('[data-testid=row-star]') && r.querySelectorAll('[data-testid=row-tag]').length === 2;",
+    )
+    .await;
+    ctx.find("[data-testid=case-toggle]").await.click().await.expect("open the case panel");
+    ctx.wait_js("saved search imported", UI_TIMEOUT, "return !!document.querySelector('[data-testid=saved-search][data-name=\"budget mail\"]');").await;
     finish_target_checks(&ctx, target).await;
 }

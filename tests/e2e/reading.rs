@@ -117,3 +117,48 @@ pub async fn panes_enter_charset(ctx: Ctx, target: Target) {
     ctx.wait_js("Home resets the details pane", UI_TIMEOUT, &format!("return Math.abs(document.querySelector('[data-testid=details-pane]').getBoundingClientRect().width - {details_before}) <= 3;")).await;
     finish_target_checks(&ctx, target).await;
 }
+
+/// The corpus's legacy-charset mail (ISO-2022-JP, Shift_JIS, ks_c_5601-1987, KOI8-R-free UTF-8 Japanese)
+/// reads correctly in the list and the reader: subjects and bodies as the core's corpus test pins them.
+pub async fn legacy_charsets(ctx: Ctx, target: Target) {
+    let dir = super::inputs::corpus_dir().join("eml/ruby-mail/multi_charset");
+    open(&ctx, target).await;
+    if !dir.is_dir() {
+        eprintln!("NOTE: corpus multi_charset folder absent at {}: nothing to check here (the core's own tests cover charsets)", dir.display());
+        return;
+    }
+    let cases = [
+        ("japanese_iso_2022.eml", "まみむめも", "すみません。"),
+        ("japanese_shift_jis.eml", "test", "このメールはテスト用のメールです。"),
+        ("ks_c_5601-1987.eml", "test", "스티해"),
+        ("japanese.eml", "まみむめも", "かきくえこ"),
+    ];
+    let files: Vec<Value> = cases
+        .iter()
+        .map(|(name, _, _)| json!({ "name": name, "type": "message/rfc822", "b64": base64(&std::fs::read(dir.join(name)).unwrap()) }))
+        .collect();
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    let snap = wait_ingested(&ctx, cases.len()).await;
+    let subjects: Vec<String> = snap["rows"].as_array().unwrap().iter().map(|r| s(&r["subject"])).collect();
+    for (name, subject, body) in cases {
+        assert!(subjects.iter().any(|x| x == subject), "{name}: list subject {subject:?} not in {subjects:?}");
+        let found = ctx
+            .js(
+                &format!(
+                    "return (async () => {{ for (const r of Array.from(document.querySelectorAll('[data-testid=message-row]'))) {{ r.click();\
+                       for (let i = 0; i < 40; i++) {{ await new Promise(ok => setTimeout(ok, 50)); const b = document.querySelector('[data-testid=reader-body]');\
+                         if (b && document.querySelector('[data-testid=message-row][aria-selected=true]') === r) {{ if (b.textContent.includes({})) return true; break; }} }} }}\
+                     return false; }})();",
+                    serde_json::to_string(body).unwrap()
+                ),
+                vec![],
+            )
+            .await;
+        assert_eq!(found, json!(true), "{name}: no message's body reads {body:?} in the reader");
+        assert!(
+            ctx.js("return !document.querySelector('[data-testid=charset-mismatch]') || document.querySelector('[data-testid=charset-mismatch]').dataset.declared === '';", vec![]).await == json!(true),
+            "{name}: a correctly labelled legacy charset must not be flagged"
+        );
+    }
+    finish_target_checks(&ctx, target).await;
+}
