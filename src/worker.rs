@@ -1052,16 +1052,18 @@ async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &
                 let nested = container::walk(inner, &bytes, &path, &nested_limits, &mut |visit, r| {
                     let mut chain = vec![outer.clone()];
                     chain.extend_from_slice(visit.chain);
-                    ingest_entry_sync(fw, visit.display_path, visit.name, chain, r, &mut mail_entries);
+                    ingest_entry_sync(fw, visit.display_path, visit.name, chain, r, &mut mail_entries, &mut || {});
                     ControlFlow::Continue(())
                 });
                 for d in &nested {
                     fw.problem(d);
                 }
             }
-            Sniffed::Empty => fw.problem(&info(format!("{path}: skipped: the file is empty"))),
-            Sniffed::KeyRecords => fw.problem(&info(format!("{path}: skipped: DKIM key records (drop them on their own to import them)"))),
-            Sniffed::Rejected { reason } => fw.problem(&info(format!("{path}: skipped: {reason}"))),
+            other => {
+                if let Some(why) = skipped(&path, &other) {
+                    fw.problem(&info(why));
+                }
+            }
         }
         fw.flush();
         advance(access.read.get());
@@ -1080,7 +1082,15 @@ async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &
 }
 
 /// One mail file inside a nested archive, read in one pass (the nested archive is in memory already).
-fn ingest_entry_sync(fw: &mut Forwarder, display: &str, leaf: &str, chain: Vec<Located>, reader: &mut dyn Read, mail_entries: &mut u64) {
+fn ingest_entry_sync(
+    fw: &mut Forwarder,
+    display: &str,
+    leaf: &str,
+    chain: Vec<Located>,
+    reader: &mut dyn Read,
+    mail_entries: &mut u64,
+    on_chunk: &mut dyn FnMut(),
+) {
     let mut head = vec![0u8; SNIFF as usize];
     let filled = read_up_to(reader, &mut head);
     head.truncate(filled);
@@ -1098,15 +1108,28 @@ fn ingest_entry_sync(fw: &mut Forwarder, display: &str, leaf: &str, chain: Vec<L
                 }
                 ingester.push(&chunk[..n], fw);
                 fw.flush();
+                on_chunk();
             }
             ingester.finish(fw);
             fw.entry = None;
         }
-        Sniffed::Empty => fw.problem(&info(format!("{display}: skipped: the file is empty"))),
-        Sniffed::KeyRecords => fw.problem(&info(format!("{display}: skipped: DKIM key records (drop them on their own to import them)"))),
-        Sniffed::Rejected { reason } => fw.problem(&info(format!("{display}: skipped: {reason}"))),
-        Sniffed::Container(k) => fw.problem(&info(format!("{display}: skipped: a {} archive that was not opened", k.label()))),
+        other => {
+            if let Some(why) = skipped(display, &other) {
+                fw.problem(&info(why));
+            }
+        }
     }
+}
+
+/// Why an archive entry that is not mail is skipped, as the ingest log says it.
+fn skipped(display: &str, sniffed: &Sniffed) -> Option<String> {
+    Some(match sniffed {
+        Sniffed::Mail(_) => return None,
+        Sniffed::Empty => format!("{display}: skipped: the file is empty"),
+        Sniffed::KeyRecords => format!("{display}: skipped: DKIM key records (drop them on their own to import them)"),
+        Sniffed::Rejected { reason } => format!("{display}: skipped: {reason}"),
+        Sniffed::Container(k) => format!("{display}: skipped: a {} archive that was not opened", k.label()),
+    })
 }
 
 /// Fill `buf` from `reader`: the bytes read, and the error that stopped it early, if any (a bomb cap, a CRC
@@ -1146,34 +1169,9 @@ fn ingest_container(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: 
         progress(Some((source, read.min(size))));
     };
     let diags = container::walk(kind, &access, name, &limits, &mut |visit, reader| {
-        let path = visit.display_path.to_string();
-        let mut head = vec![0u8; SNIFF as usize];
-        let filled = read_up_to(reader, &mut head);
-        head.truncate(filled);
-        match ingest::sniff(&head, visit.name) {
-            Sniffed::Mail(format) => {
-                entries += 1;
-                fw.entry = Some(Rc::new((visit.chain.to_vec(), path.clone())));
-                let mut ingester = Ingester::new(format);
-                ingester.push(&head, fw);
-                let mut chunk = vec![0u8; CHUNK as usize];
-                loop {
-                    let n = read_up_to(reader, &mut chunk);
-                    if n == 0 {
-                        break;
-                    }
-                    ingester.push(&chunk[..n], fw);
-                    fw.flush();
-                    advance(access.read.get());
-                }
-                ingester.finish(fw);
-                fw.entry = None;
-            }
-            Sniffed::Empty => fw.problem(&info(format!("{path}: skipped: the file is empty"))),
-            Sniffed::KeyRecords => fw.problem(&info(format!("{path}: skipped: DKIM key records (drop them on their own to import them)"))),
-            Sniffed::Rejected { reason } => fw.problem(&info(format!("{path}: skipped: {reason}"))),
-            Sniffed::Container(k) => fw.problem(&info(format!("{path}: skipped: a {} archive that was not opened", k.label()))),
-        }
+        ingest_entry_sync(fw, visit.display_path, visit.name, visit.chain.to_vec(), reader, &mut entries, &mut || {
+            advance(access.read.get())
+        });
         fw.flush();
         advance(access.read.get());
         ControlFlow::Continue(())
