@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::index::{
-    Interner, SearchIndex, FIELD_DOMAIN, FIELD_TYPE, FLAG_ATTACHMENT, FLAG_HTML, NONE,
+    month_key, Interner, SearchIndex, FIELD_DOMAIN, FIELD_TYPE, FLAG_ATTACHMENT, FLAG_HTML, NONE,
 };
 use super::postings::Reader;
 use super::query::{DateOp, Has, Node, Query, QueryTerm, SizeOp, TextField};
@@ -190,7 +190,7 @@ impl SearchIndex {
                     }
             }),
             Node::Size { op, bytes } => self.column(|d| {
-                let s = self.sizes.get(d).copied().unwrap_or(0);
+                let s = self.size(d);
                 match op {
                     SizeOp::Larger => s > *bytes,
                     SizeOp::Smaller => s < *bytes,
@@ -208,8 +208,8 @@ impl SearchIndex {
                             .values
                             .get(value)
                             .and_then(|v| f.docs.get(usize::try_from(v).ok()?));
-                        for &d in docs.into_iter().flatten() {
-                            out.set(d);
+                        if let Some(set) = docs {
+                            set.for_each(|d| out.set(d));
                         }
                         out
                     }
@@ -270,7 +270,7 @@ impl SearchIndex {
         let mut out = Bits::none(self.ids.len());
         if let Some(id) = self.postings.find(field, term) {
             let mut r = self.postings.reader(id);
-            while let Some((d, _)) = r.next_doc() {
+            while let Some(d) = r.next_doc() {
                 out.set(d);
             }
         }
@@ -284,7 +284,7 @@ impl SearchIndex {
             [one] => {
                 if let Some(id) = self.postings.find(field, &one.text) {
                     let mut r = self.postings.reader(id);
-                    while let Some((d, _)) = r.next_doc() {
+                    while let Some(d) = r.next_doc() {
                         out.set(d);
                     }
                 }
@@ -297,14 +297,14 @@ impl SearchIndex {
         let mut readers: Vec<(Reader<'_>, u32)> = Vec::with_capacity(terms.len());
         for t in terms {
             match self.postings.find(field, &t.text) {
-                Some(id) => readers.push((self.postings.reader(id), t.offset)),
+                Some(id) => readers.push((self.postings.phrase_reader(id), t.offset)),
                 None => return,
             }
         }
         let mut current: Vec<u32> = Vec::with_capacity(readers.len());
         for (r, _) in &mut readers {
             match r.next_doc() {
-                Some((d, _)) => current.push(d),
+                Some(d) => current.push(d),
                 None => return,
             }
         }
@@ -316,7 +316,7 @@ impl SearchIndex {
                 let Some(c) = current.get_mut(k) else { return };
                 while *c < target {
                     match r.next_doc() {
-                        Some((d, _)) => *c = d,
+                        Some(d) => *c = d,
                         None => return,
                     }
                 }
@@ -335,7 +335,7 @@ impl SearchIndex {
             }
             for (k, (r, _)) in readers.iter_mut().enumerate() {
                 match (r.next_doc(), current.get_mut(k)) {
-                    (Some((d, _)), Some(c)) => *c = d,
+                    (Some(d), Some(c)) => *c = d,
                     _ => return,
                 }
             }
@@ -378,6 +378,13 @@ impl SearchIndex {
 
     /// Counts of `kind` over `hits`, most frequent first (ties by value), except months (chronological).
     pub fn facets(&self, hits: &Hits, kind: FacetKind) -> Vec<(String, u32)> {
+        self.facets_top(hits, kind, usize::MAX)
+    }
+
+    /// [`facets`](Self::facets), only the `limit` most frequent values (the `limit` latest months): the
+    /// values are ranked by number and only the kept ones become strings, which matters when a broad
+    /// query's hits have tens of thousands of senders.
+    pub fn facets_top(&self, hits: &Hits, kind: FacetKind, limit: usize) -> Vec<(String, u32)> {
         let (names, per_doc): (&Interner, PerDoc<'_>) = match kind {
             FacetKind::Senders => (&self.addresses, &|d, out| {
                 out.extend(self.sender.get(d).filter(|s| **s != NONE));
@@ -395,8 +402,16 @@ impl SearchIndex {
             FacetKind::AttachmentTypes => (&self.type_names, &|d, out| {
                 out.extend_from_slice(span(&self.types, &self.types_at, d));
             }),
-            FacetKind::Months => return self.month_counts(hits),
-            FacetKind::Tags => return self.tag_counts(hits),
+            FacetKind::Months => {
+                let mut months = self.month_counts(hits);
+                return months.split_off(months.len().saturating_sub(limit));
+            }
+            FacetKind::Tags => {
+                let mut tags = self.tag_counts(hits);
+                tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                tags.truncate(limit);
+                return tags;
+            }
         };
         let mut counts = vec![0u32; names.names.len()];
         let mut values = Vec::new();
@@ -409,32 +424,79 @@ impl SearchIndex {
                 }
             }
         }
-        let mut out: Vec<(String, u32)> = counts
+        let name = |k: usize| names.name(u32::try_from(k).unwrap_or(NONE));
+        let mut ranked: Vec<(usize, u32)> = counts
             .iter()
             .enumerate()
             .filter(|(_, c)| **c > 0)
-            .map(|(k, c)| (names.name(u32::try_from(k).unwrap_or(NONE)).to_string(), *c))
+            .map(|(k, c)| (k, *c))
             .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        out
+        let order =
+            |a: &(usize, u32), b: &(usize, u32)| b.1.cmp(&a.1).then_with(|| name(a.0).cmp(name(b.0)));
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit, order);
+            ranked.truncate(limit);
+        }
+        ranked.sort_by(order);
+        ranked
+            .into_iter()
+            .map(|(k, c)| (name(k).to_string(), c))
+            .collect()
     }
 
     fn month_counts(&self, hits: &Hits) -> Vec<(String, u32)> {
+        // Messages come mostly in date order, so count runs of one day and look the month up once
+        // per run.
         let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut run: Option<(i64, u32)> = None;
+        let mut flush = |run: Option<(i64, u32)>| {
+            if let Some((day, c)) = run {
+                let m = month_key(day.saturating_mul(86_400));
+                if m != NONE {
+                    *counts.entry(m).or_insert(0) += c;
+                }
+            }
+        };
         for &doc in &hits.docs {
-            let m = usize::try_from(doc)
+            let t = usize::try_from(doc)
                 .ok()
-                .and_then(|d| self.months.get(d))
-                .copied();
-            if let Some(m) = m.filter(|m| *m != NONE) {
-                *counts.entry(m).or_insert(0) += 1;
+                .and_then(|d| self.dates.get(d))
+                .copied()
+                .unwrap_or(i64::MIN);
+            if t == i64::MIN {
+                continue;
+            }
+            let day = t.div_euclid(86_400);
+            match &mut run {
+                Some((d, c)) if *d == day => *c += 1,
+                _ => {
+                    flush(run.take());
+                    run = Some((day, 1));
+                }
             }
         }
+        flush(run);
         let mut m: Vec<(u32, u32)> = counts.into_iter().collect();
         m.sort_unstable();
         m.into_iter()
             .map(|(k, c)| (format!("{:04}-{:02}", k / 12, k % 12 + 1), c))
             .collect()
+    }
+
+    /// Size of internal document `d`.
+    fn size(&self, d: usize) -> u64 {
+        match self.sizes.get(d).copied() {
+            Some(u32::MAX) => {
+                let d = u32::try_from(d).unwrap_or(NONE);
+                self.big_sizes
+                    .binary_search_by_key(&d, |(doc, _)| *doc)
+                    .ok()
+                    .and_then(|i| self.big_sizes.get(i))
+                    .map_or(u64::from(u32::MAX), |(_, s)| *s)
+            }
+            Some(s) => u64::from(s),
+            None => 0,
+        }
     }
 
     fn tag_counts(&self, hits: &Hits) -> Vec<(String, u32)> {
@@ -454,7 +516,8 @@ impl SearchIndex {
             .iter()
             .enumerate()
             .filter_map(|(v, docs)| {
-                let c = docs.iter().filter(|d| bits.has(**d)).count();
+                let mut c = 0usize;
+                docs.for_each(|d| c += usize::from(bits.has(d)));
                 let c = u32::try_from(c).unwrap_or(NONE);
                 (c > 0).then(|| (field.display.get(v).cloned().unwrap_or_default(), c))
             })

@@ -1,18 +1,18 @@
 //! [`SearchIndex`]: what is stored per message (the inverted index plus columns for filters and facets), and
 //! the caller-managed keyword fields (tags, DKIM results, findings).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
-use super::postings::Postings;
+use super::postings::{Postings, FIRST_DOCS_ONLY_FIELD};
 use super::query::{parse_with_keywords, Query, QueryError, TextField, FIELD_NAMES};
 use super::tokenize::{fold, tokenize, Mode};
 use super::{Addr, Doc};
 
-/// Field number of sender/recipient domains (after the text fields).
-pub(crate) const FIELD_DOMAIN: u8 = 8;
-/// Field number of attachment MIME types.
-pub(crate) const FIELD_TYPE: u8 = 9;
+/// Field number of sender/recipient domains (after the text fields; documents only, no positions).
+pub(crate) const FIELD_DOMAIN: u8 = FIRST_DOCS_ONLY_FIELD;
+/// Field number of attachment MIME types (documents only).
+pub(crate) const FIELD_TYPE: u8 = FIRST_DOCS_ONLY_FIELD + 1;
 /// Positions left empty between two parts of one field (two addresses, body and HTML text, …), so a phrase
 /// never spans them.
 const PART_GAP: u32 = 16;
@@ -94,6 +94,105 @@ impl Interner {
     }
 }
 
+/// The documents that have one keyword value: a sorted list while small, a bitmap once the list would be
+/// larger than a bitmap of the whole index.
+#[derive(Debug, Clone)]
+pub(crate) enum DocSet {
+    /// Internal document numbers, increasing.
+    List(Vec<u32>),
+    /// Bit `d` set for document `d`.
+    Bits(Vec<u64>),
+}
+
+impl Default for DocSet {
+    fn default() -> Self {
+        DocSet::List(Vec::new())
+    }
+}
+
+impl DocSet {
+    /// Add document `d` of an index of `n` documents.
+    fn insert(&mut self, d: u32, n: usize) {
+        let Ok(i) = usize::try_from(d) else {
+            return;
+        };
+        match self {
+            DocSet::List(list) => {
+                if let Err(at) = list.binary_search(&d) {
+                    list.insert(at, d);
+                }
+                // A list costs 32 bits per document, a bitmap one bit per document of the index.
+                if list.len() * 32 > n.max(i + 1).max(1024) {
+                    let mut words = vec![0u64; n.max(i + 1).div_ceil(64)];
+                    for &x in list.iter() {
+                        if let Some(w) = usize::try_from(x).ok().and_then(|x| words.get_mut(x / 64))
+                        {
+                            *w |= 1 << (x % 64);
+                        }
+                    }
+                    *self = DocSet::Bits(words);
+                }
+            }
+            DocSet::Bits(words) => {
+                if words.len() <= i / 64 {
+                    words.resize(i / 64 + 1, 0);
+                }
+                if let Some(w) = words.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, d: u32) {
+        match self {
+            DocSet::List(list) => {
+                if let Ok(at) = list.binary_search(&d) {
+                    list.remove(at);
+                }
+            }
+            DocSet::Bits(words) => {
+                if let Some(w) = usize::try_from(d).ok().and_then(|i| words.get_mut(i / 64)) {
+                    *w &= !(1 << (d % 64));
+                }
+            }
+        }
+    }
+
+    /// Call `f` with each document, increasing.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(u32)) {
+        match self {
+            DocSet::List(list) => list.iter().for_each(|&d| f(d)),
+            DocSet::Bits(words) => {
+                for (i, &w) in words.iter().enumerate() {
+                    let mut w = w;
+                    while w != 0 {
+                        let d = u32::try_from(i * 64)
+                            .unwrap_or(NONE)
+                            .saturating_add(w.trailing_zeros());
+                        f(d);
+                        w &= w - 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            DocSet::List(v) => v.shrink_to_fit(),
+            DocSet::Bits(v) => v.shrink_to_fit(),
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        match self {
+            DocSet::List(v) => v.capacity() * 4,
+            DocSet::Bits(v) => v.capacity() * 8,
+        }
+    }
+}
+
 /// One keyword name (e.g. "dkim"): its values and which messages have them.
 #[derive(Debug, Default)]
 pub(crate) struct KeywordField {
@@ -102,18 +201,24 @@ pub(crate) struct KeywordField {
     /// The value as first given (for facets).
     pub(crate) display: Vec<String>,
     /// Per value: internal document numbers.
-    pub(crate) docs: Vec<BTreeSet<u32>>,
-    /// (document, value) pairs, to replace a message's values.
-    by_doc: BTreeSet<(u32, u32)>,
+    pub(crate) docs: Vec<DocSet>,
 }
 
 impl KeywordField {
     fn memory_bytes(&self) -> usize {
-        let entries: usize =
-            self.docs.iter().map(BTreeSet::len).sum::<usize>() + self.by_doc.len() * 2;
         self.values.memory_bytes()
-            + self.display.iter().map(|d| d.len() + 24).sum::<usize>()
-            + entries * 8
+            + self.display.capacity() * std::mem::size_of::<String>()
+            + self.display.iter().map(String::capacity).sum::<usize>()
+            + self.docs.capacity() * std::mem::size_of::<DocSet>()
+            + self.docs.iter().map(DocSet::memory_bytes).sum::<usize>()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.display.shrink_to_fit();
+        self.docs.shrink_to_fit();
+        for d in &mut self.docs {
+            d.shrink_to_fit();
+        }
     }
 }
 
@@ -125,9 +230,10 @@ pub struct SearchIndex {
     pub(crate) ids: Vec<u32>,
     /// Date (unix seconds, UTC) or `i64::MIN`.
     pub(crate) dates: Vec<i64>,
-    /// Month of the date as `year * 12 + month0`, or [`NONE`] (for the months facet).
-    pub(crate) months: Vec<u32>,
-    pub(crate) sizes: Vec<u64>,
+    /// Sizes; [`u32::MAX`] means "in `big_sizes`".
+    pub(crate) sizes: Vec<u32>,
+    /// (document, size) of the messages of 4 GiB or more, documents increasing.
+    pub(crate) big_sizes: Vec<(u32, u64)>,
     pub(crate) flags: Vec<u8>,
     /// Sender address number or [`NONE`].
     pub(crate) sender: Vec<u32>,
@@ -205,6 +311,7 @@ impl SearchIndex {
                 doc.attachments.iter().map(|a| clip(&a.text)).collect(),
             ),
         ];
+        let mut lengths = [0u32; 8];
         for (field, parts) in &fields {
             let f = field.index();
             let addrs: &[Addr] = match field {
@@ -231,7 +338,11 @@ impl SearchIndex {
                 add_part(&a.name, &mut base, &mut scratch);
                 add_part(&a.address, &mut base, &mut scratch);
             }
+            if let Some(l) = lengths.get_mut(usize::from(f)) {
+                *l = base.saturating_sub(PART_GAP);
+            }
         }
+        self.postings.set_lengths(internal, &lengths);
         // Structured columns.
         let mut flags = 0u8;
         if !doc.attachments.is_empty() {
@@ -318,8 +429,13 @@ impl SearchIndex {
         self.scratch = scratch;
         self.ids.push(id);
         self.dates.push(doc.date.unwrap_or(i64::MIN));
-        self.months.push(month_key(doc.date));
-        self.sizes.push(doc.size);
+        match u32::try_from(doc.size).ok().filter(|s| *s != u32::MAX) {
+            Some(s) => self.sizes.push(s),
+            None => {
+                self.sizes.push(u32::MAX);
+                self.big_sizes.push((internal, doc.size));
+            }
+        }
         self.flags.push(flags);
         self.sender.push(sender);
         self.recipients.extend_from_slice(&recips);
@@ -390,17 +506,10 @@ impl SearchIndex {
         let Some(field) = self.keywords.get_mut(k) else {
             return Ok(());
         };
-        let old: Vec<(u32, u32)> = field
-            .by_doc
-            .range((doc, 0)..=(doc, NONE))
-            .copied()
-            .collect();
-        for (d, v) in old {
-            field.by_doc.remove(&(d, v));
-            if let Some(set) = usize::try_from(v).ok().and_then(|v| field.docs.get_mut(v)) {
-                set.remove(&d);
-            }
+        for set in &mut field.docs {
+            set.remove(doc);
         }
+        let n = self.ids.len();
         for value in values {
             let folded = fold(value.trim());
             if folded.is_empty() {
@@ -409,7 +518,7 @@ impl SearchIndex {
             let v = field.values.intern(&folded);
             let vi = usize::try_from(v).unwrap_or(usize::MAX);
             if vi >= field.docs.len() {
-                field.docs.resize_with(vi + 1, BTreeSet::new);
+                field.docs.resize_with(vi + 1, DocSet::default);
                 field.display.resize(vi + 1, String::new());
             }
             if let Some(d) = field.display.get_mut(vi) {
@@ -418,9 +527,8 @@ impl SearchIndex {
                 }
             }
             if let Some(set) = field.docs.get_mut(vi) {
-                set.insert(doc);
+                set.insert(doc, n);
             }
-            field.by_doc.insert((doc, v));
         }
         Ok(())
     }
@@ -435,25 +543,49 @@ impl SearchIndex {
         parse_with_keywords(q, &self.keyword_names())
     }
 
-    /// Where the memory goes, in bytes: ("dictionary", …), ("postings", …) (the block pool, of which
-    /// "postings payload" is written data), ("columns and facets", …), ("keywords and tags", …).
+    /// Give back the memory reserved for growth (vectors' spare capacity, the pool's last page, scratch
+    /// buffers). Call it after the last [`add`](Self::add) of an ingest; adding afterwards still works (the
+    /// structures grow again).
+    pub fn shrink_to_fit(&mut self) {
+        self.postings.shrink();
+        for v in [
+            &mut self.ids,
+            &mut self.sizes,
+            &mut self.sender,
+            &mut self.recipients,
+            &mut self.recip_at,
+            &mut self.types,
+            &mut self.types_at,
+            &mut self.address_domain,
+        ] {
+            v.shrink_to_fit();
+        }
+        self.dates.shrink_to_fit();
+        self.big_sizes.shrink_to_fit();
+        self.flags.shrink_to_fit();
+        self.scratch = Vec::new();
+        for k in &mut self.keywords {
+            k.shrink_to_fit();
+        }
+    }
+
+    /// Where the memory goes, in bytes: ("dictionary", …) (term entries with the streams of rare terms, term
+    /// bytes, hash table), ("postings", …) (the pool and per-document field lengths), of which ("postings
+    /// payload", …) is coded data and ("postings free extents", …) waits for reuse, ("keywords and tags", …),
+    /// ("columns and facets", …). Those four add up to [`memory_bytes`](Self::memory_bytes).
     pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
         let dictionary = self.postings.dictionary_bytes();
-        let postings = self.postings.memory_bytes() - dictionary;
-        let keywords: usize = self
-            .keywords
-            .iter()
-            .map(KeywordField::memory_bytes)
-            .sum::<usize>()
-            + self.keyword_names.memory_bytes();
+        let postings = self.postings.stream_bytes();
+        let keywords = self.keyword_bytes();
         let total = self.memory_bytes();
         vec![
             ("dictionary", dictionary),
             ("postings", postings),
             (
                 "postings payload",
-                usize::try_from(self.postings.payload).unwrap_or(usize::MAX),
+                usize::try_from(self.postings.payload_bits.div_ceil(8)).unwrap_or(usize::MAX),
             ),
+            ("postings free extents", self.postings.free_bytes()),
             ("keywords and tags", keywords),
             (
                 "columns and facets",
@@ -462,33 +594,57 @@ impl SearchIndex {
         ]
     }
 
+    fn keyword_bytes(&self) -> usize {
+        self.keywords
+            .iter()
+            .map(KeywordField::memory_bytes)
+            .sum::<usize>()
+            + self.keywords.capacity() * std::mem::size_of::<KeywordField>()
+            + self.keyword_names.memory_bytes()
+    }
+
     /// Estimate of the memory the index holds, in bytes (allocated capacity of every structure).
     pub fn memory_bytes(&self) -> usize {
         let columns = self.ids.capacity() * 4
             + self.dates.capacity() * 8
-            + self.months.capacity() * 4
-            + self.sizes.capacity() * 8
+            + self.sizes.capacity() * 4
+            + self.big_sizes.capacity() * 16
             + self.flags.capacity()
             + self.sender.capacity() * 4
             + (self.recipients.capacity() + self.recip_at.capacity()) * 4
             + (self.types.capacity() + self.types_at.capacity()) * 4
             + self.address_domain.capacity() * 4
             + self.scratch.capacity() * 8;
-        let keywords: usize = self.keywords.iter().map(KeywordField::memory_bytes).sum();
         self.postings.memory_bytes()
             + columns
             + self.addresses.memory_bytes()
             + self.domains.memory_bytes()
             + self.type_names.memory_bytes()
-            + self.keyword_names.memory_bytes()
-            + keywords
+            + self.keyword_bytes()
     }
 }
 
-/// `year * 12 + month0` of a date, or [`NONE`].
-fn month_key(date: Option<i64>) -> u32 {
+/// `year * 12 + month0` of a date (UTC), or [`NONE`] (before year 0 or out of range).
+pub(crate) fn month_key(t: i64) -> u32 {
+    // Years 0 to 9999 by integer arithmetic (H. Hinnant's civil_from_days), the rest by chrono.
+    let days = t.div_euclid(86_400);
+    if !(-719_468..2_932_897).contains(&days) {
+        return month_key_chrono(t);
+    }
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month0 = if mp < 10 { mp + 2 } else { mp - 10 };
+    let year = yoe + era * 400 + i64::from(month0 <= 1);
+    u32::try_from(year * 12 + month0).unwrap_or(NONE)
+}
+
+fn month_key_chrono(t: i64) -> u32 {
     use chrono::Datelike;
-    date.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    chrono::DateTime::from_timestamp(t, 0)
         .and_then(|d| {
             u32::try_from(d.year())
                 .ok()?
@@ -508,4 +664,21 @@ fn clip(s: &str) -> &str {
         end -= 1;
     }
     s.get(..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_key_agrees_with_chrono() {
+        let mut t: i64 = -62_167_219_200 - 86_400 * 3; // just before 0000-01-01
+        while t < 253_402_300_800 + 86_400 * 3 {
+            assert_eq!(month_key(t), month_key_chrono(t), "{t}");
+            t += 86_400 * 13 + 3_607;
+        }
+        for t in [i64::MIN, -1, 0, 1, 951_782_400, 4_107_542_400, i64::MAX] {
+            assert_eq!(month_key(t), month_key_chrono(t), "{t}");
+        }
+    }
 }
