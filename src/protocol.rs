@@ -217,7 +217,7 @@ pub enum Event {
         /// The query it answers.
         query: String,
         /// Matching messages (all of them for an empty query), or why the query is malformed.
-        outcome: Result<Vec<MessageId>, QueryProblem>,
+        outcome: Result<HitSet, QueryProblem>,
         /// Words to highlight.
         terms: Vec<String>,
         /// Facets of the hits: (facet name, query field, [(value, count)]), most frequent first.
@@ -287,6 +287,60 @@ pub struct ThreadItem {
     pub id: Option<MessageId>,
     /// For a placeholder: the Message-ID that replies point at but no message carries.
     pub missing: Option<String>,
+}
+
+/// A set of messages as one bit per message id (ids are dense, counted from 0): 25 KB for 200,000
+/// messages whatever matched, where a list of ids would be up to 600 KB to encode, post and decode, and
+/// membership is one bit test where a hash set would hash every row the list filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HitSet {
+    /// How many bits are set.
+    count: u32,
+    /// Bit `id % 8` of byte `id / 8` is set for a member.
+    #[serde(with = "serde_bytes_compat")]
+    bits: Vec<u8>,
+}
+
+impl HitSet {
+    /// The set of `ids` (any order; repeats count once).
+    pub fn from_ids(ids: impl IntoIterator<Item = MessageId>) -> HitSet {
+        let mut set = HitSet::default();
+        for id in ids {
+            let Ok(i) = usize::try_from(id) else { continue };
+            if set.bits.len() <= i / 8 {
+                set.bits.resize(i / 8 + 1, 0);
+            }
+            if let Some(b) = set.bits.get_mut(i / 8) {
+                if *b & (1 << (i % 8)) == 0 {
+                    *b |= 1 << (i % 8);
+                    set.count += 1;
+                }
+            }
+        }
+        set
+    }
+
+    /// Whether `id` is in the set.
+    pub fn contains(&self, id: &MessageId) -> bool {
+        usize::try_from(*id).ok().and_then(|i| self.bits.get(i / 8).map(|b| b & (1 << (i % 8)) != 0)).unwrap_or(false)
+    }
+
+    /// How many messages are in the set.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The members, increasing.
+    pub fn iter(&self) -> impl Iterator<Item = MessageId> + '_ {
+        self.bits.iter().enumerate().flat_map(|(i, &b)| {
+            (0..8u32).filter(move |k| b & (1 << k) != 0).filter_map(move |k| MessageId::try_from(i * 8).ok().map(|base| base + k))
+        })
+    }
 }
 
 /// One facet of a result set: its values with how many hits carry each.
@@ -1111,6 +1165,20 @@ impl MessageView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hit_sets_hold_their_members_and_count_them_once() {
+        let set = HitSet::from_ids([7, 0, 200_000, 7, 63]);
+        assert_eq!(set.len(), 4);
+        assert!(set.contains(&0) && set.contains(&7) && set.contains(&63) && set.contains(&200_000));
+        assert!(!set.contains(&1) && !set.contains(&199_999) && !set.contains(&u32::MAX));
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 7, 63, 200_000]);
+        let all = HitSet::from_ids(0..200_000);
+        let bytes = postcard::to_allocvec(&all).expect("encodes");
+        assert!(bytes.len() < 25_010, "200,000 hits take {} bytes", bytes.len());
+        assert_eq!(postcard::from_bytes::<HitSet>(&bytes).expect("decodes"), all);
+        assert!(HitSet::default().is_empty());
+    }
 
     #[test]
     fn events_round_trip_through_postcard() {

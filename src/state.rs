@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::protocol::{Event, ForensicsView, MessageId, MessageRow, MessageView, QueryProblem, Severity, SourceId, ThreadItem};
+use crate::protocol::{Event, ForensicsView, HitSet, MessageId, MessageRow, MessageView, QueryProblem, Severity, SourceId, ThreadItem};
 
 /// Where ingest stands, as `data-state` on `[data-testid=ingest-status]` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -253,7 +253,7 @@ pub struct SearchState {
     /// The query as typed.
     pub query: String,
     /// Matching messages (None while the query is malformed).
-    pub hits: Option<Rc<std::collections::HashSet<MessageId>>>,
+    pub hits: Option<Rc<HitSet>>,
     /// Why the query could not run.
     pub problem: Option<QueryProblem>,
     /// Words to highlight.
@@ -486,7 +486,7 @@ impl State {
                 let serial = self.search.as_ref().map_or(0, |s| s.serial) + 1;
                 self.search = Some(match outcome {
                     Ok(_) if query.trim().is_empty() => SearchState { query, hits: None, problem: None, terms, serial },
-                    Ok(ids) => SearchState { query, hits: Some(Rc::new(ids.into_iter().collect())), problem: None, terms, serial },
+                    Ok(ids) => SearchState { query, hits: Some(Rc::new(ids)), problem: None, terms, serial },
                     Err(problem) => SearchState { query, hits: None, problem: Some(problem), terms, serial },
                 });
                 if self.search.as_ref().is_some_and(|s| s.query.trim().is_empty()) {

@@ -298,9 +298,7 @@ fn js_error_text(e: &JsValue) -> String {
 }
 
 fn run_search(query: String) -> Event {
-    let terms = STATE.with(|st| st.borrow().index.parse(&query).map(|q| st.borrow().index.highlight_terms(&q)).unwrap_or_default());
-    STATE.with(|st| st.borrow_mut().last_terms = terms);
-    STATE.with(|st| {
+    let event = STATE.with(|st| {
         let st = st.borrow();
         match st.index.parse(&query) {
             Ok(q) => {
@@ -314,19 +312,14 @@ fn run_search(query: String) -> Event {
                     ("Tags", "tag", search::FacetKind::Tags, false),
                 ]
                 .into_iter()
-                .map(|(name, field, kind, keep_order)| {
-                    let mut values = st.index.facets(&hits, kind);
-                    if !keep_order {
-                        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                    }
-                    // Months stay chronological; the rest show the most frequent.
-                    let len = values.len();
-                    let values = if keep_order { values.split_off(len.saturating_sub(12)) } else { values.into_iter().take(8).collect() };
+                .map(|(name, field, kind, months)| {
+                    // Months stay chronological (the latest 12); the rest show the 8 most frequent.
+                    let values = st.index.facets_top(&hits, kind, if months { 12 } else { 8 });
                     protocol::Facet { name: name.into(), field: field.into(), values }
                 })
                 .filter(|f| !f.values.is_empty())
                 .collect();
-                Event::SearchResult { terms: st.index.highlight_terms(&q), outcome: Ok(hits.into_ids()), query, facets }
+                Event::SearchResult { terms: st.index.highlight_terms(&q), outcome: Ok(protocol::HitSet::from_ids(hits.into_ids())), query, facets }
             }
             Err(e) => Event::SearchResult {
                 outcome: Err(protocol::QueryProblem { message: e.message.clone(), column: e.column() }),
@@ -335,7 +328,12 @@ fn run_search(query: String) -> Event {
                 facets: Vec::new(),
             },
         }
-    })
+    });
+    // The reader marks these words in the next message opened.
+    if let Event::SearchResult { terms, .. } = &event {
+        STATE.with(|st| st.borrow_mut().last_terms = terms.clone());
+    }
+    event
 }
 
 /// One stored message read back: its bytes and what the worker knows of where they came from.
@@ -1253,12 +1251,25 @@ fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
 const INDEX_BATCH: usize = 200;
 /// Largest archive entry held in memory while its messages are indexed.
 const MAX_CACHED_ENTRY: usize = 256 * 1024 * 1024;
+/// Bytes of a source file read at once while indexing: messages lie in file order, so one read serves
+/// thousands of them. (A `FileReaderSync` call costs milliseconds of fixed overhead in Chromium, which
+/// made one read per message take 15–19 min for 200,000 messages; see BENCHMARKS.md section 5.)
+const INDEX_READ: u64 = 8 * 1024 * 1024;
+
+/// What the indexer read last: a window of a source file, or a whole decompressed archive entry.
+struct ReadCache {
+    /// The source and, for an archive entry, the entry's address (0 for the file itself).
+    key: (SourceId, usize),
+    /// Offset of `bytes` in the file or entry.
+    start: u64,
+    bytes: Rc<Vec<u8>>,
+}
 
 /// Build the full-text index of everything loaded, after ingest, so the list appears at ingest speed
 /// and search catches up (the UI shows how far). Messages are re-read from their files; an archive
 /// entry is decompressed once for all its messages.
 async fn index_pending() {
-    let mut cache: Option<(usize, Rc<Vec<u8>>)> = None;
+    let mut cache: Option<ReadCache> = None;
     loop {
         let (from, to) = STATE.with(|st| {
             let st = st.borrow();
@@ -1309,6 +1320,8 @@ async fn index_pending() {
         send(&Event::IndexProgress { indexed: done, total });
         yield_now().await;
     }
+    // The index grew in steps while adding; give back what the last steps did not use.
+    STATE.with(|st| st.borrow_mut().index.shrink_to_fit());
     // Forensics (src/forensics.rs): the dump-wide views, their findings made searchable as `finding:`.
     send(&STATE.with(|st| crate::forensics::finish(&mut st.borrow_mut().index)));
     STATE.with(|st| st.borrow_mut().indexing = false);
@@ -1316,8 +1329,9 @@ async fn index_pending() {
     send(&Event::IndexProgress { indexed: done, total });
 }
 
-/// The bytes of message `id` for the index, reading each archive entry only once.
-fn raw_for_index(id: MessageId, cache: &mut Option<(usize, Rc<Vec<u8>>)>) -> Option<Vec<u8>> {
+/// The bytes of message `id` for the index, reading each archive entry once and a file in windows of
+/// [`INDEX_READ`] bytes.
+fn raw_for_index(id: MessageId, cache: &mut Option<ReadCache>) -> Option<Vec<u8>> {
     let (file, loc) = STATE.with(|st| {
         let st = st.borrow();
         let loc = st.messages.get(id as usize)?.locations.first()?.clone();
@@ -1325,28 +1339,37 @@ fn raw_for_index(id: MessageId, cache: &mut Option<(usize, Rc<Vec<u8>>)>) -> Opt
         Some((file, loc))
     })?;
     let span = &loc.span;
-    let bytes = match &loc.entry {
-        None => source_range(loc.source, &file, span.offset, span.offset + span.len).ok()?,
-        Some(entry) => {
-            let key = Rc::as_ptr(entry) as usize;
-            if cache.as_ref().map(|c| c.0) != Some(key) {
+    let end = span.offset.checked_add(span.len)?;
+    let key = (loc.source, loc.entry.as_ref().map_or(0, |e| Rc::as_ptr(e) as usize));
+    let hit = |c: &ReadCache| c.key == key && c.start <= span.offset && end <= c.start + c.bytes.len() as u64;
+    if !cache.as_ref().is_some_and(hit) {
+        *cache = match &loc.entry {
+            // A rebuilt partial message is not the file's bytes: read it the one way that knows.
+            None if STATE.with(|st| st.borrow().partials.contains_key(&loc.source)) => None,
+            None => {
+                let stop = end.max(span.offset.saturating_add(INDEX_READ)).min(file.size() as u64).max(end);
+                read_range(&file, span.offset, stop).ok().map(|b| ReadCache { key, start: span.offset, bytes: Rc::new(b) })
+            }
+            Some(entry) => {
                 let access = FileAccess { file: file.clone(), read: Cell::new(0) };
                 let mut whole = Vec::new();
                 let fits = container::open_chain(&access, &entry.0, &Limits::default())
                     .ok()
                     .map(|r| r.take(MAX_CACHED_ENTRY as u64 + 1).read_to_end(&mut whole).is_ok() && whole.len() <= MAX_CACHED_ENTRY)
                     .unwrap_or(false);
-                *cache = fits.then(|| (key, Rc::new(whole)));
+                fits.then(|| ReadCache { key, start: 0, bytes: Rc::new(whole) })
             }
-            match cache {
-                Some((_, whole)) => {
-                    let start = usize::try_from(span.offset).ok()?;
-                    let end = start.checked_add(usize::try_from(span.len).ok()?)?;
-                    whole.get(start..end)?.to_vec()
-                }
-                None => read_from_entry(&file, &entry.0, span).ok()?,
-            }
+        };
+    }
+    let bytes = match cache.as_ref().filter(|c| hit(c)) {
+        Some(c) => {
+            let a = usize::try_from(span.offset - c.start).ok()?;
+            c.bytes.get(a..a.checked_add(usize::try_from(span.len).ok()?)?)?.to_vec()
         }
+        None => match &loc.entry {
+            None => source_range(loc.source, &file, span.offset, end).ok()?,
+            Some(entry) => read_from_entry(&file, &entry.0, span).ok()?,
+        },
     };
     descend(&loc, ingest::message_bytes(span, &bytes))
 }

@@ -39,7 +39,7 @@ pub struct MessageListProps {
     /// Switch between date order and threads.
     pub on_toggle_threads: Callback<()>,
     /// Only these messages, when a search is in force.
-    pub filter: Option<Rc<std::collections::HashSet<MessageId>>>,
+    pub filter: Option<Rc<crate::protocol::HitSet>>,
     /// Changes whenever `filter` does.
     pub filter_serial: u64,
     /// Case annotations by message (star and tags are shown in the row).

@@ -173,7 +173,7 @@ fn event_tags() -> Value {
         ("Idle", Event::Idle),
         ("Threads", Event::Threads(Vec::new())),
         ("IndexProgress", Event::IndexProgress { indexed: 0, total: 0 }),
-        ("SearchResult", Event::SearchResult { query: String::new(), outcome: Ok(Vec::new()), terms: Vec::new(), facets: Vec::new() }),
+        ("SearchResult", Event::SearchResult { query: String::new(), outcome: Ok(leakloupe::protocol::HitSet::default()), terms: Vec::new(), facets: Vec::new() }),
         ("Failed", Event::Failed { text: String::new() }),
     ];
     Value::Object(events.iter().map(|(name, e)| (wire_tag(e).to_string(), Value::String(name.to_string()))).collect())

@@ -245,7 +245,7 @@ pub fn wire_tag<T: serde::Serialize>(v: &T) -> u8 {
 pub async fn install_probe(ctx: &Ctx) {
     use leakloupe::protocol::{Event, Request};
     let tag_req = wire_tag(&Request::Search { query: String::new() });
-    let tag_res = wire_tag(&Event::SearchResult { query: String::new(), outcome: Ok(Vec::new()), terms: Vec::new(), facets: Vec::new() });
+    let tag_res = wire_tag(&Event::SearchResult { query: String::new(), outcome: Ok(leakloupe::protocol::HitSet::default()), terms: Vec::new(), facets: Vec::new() });
     assert_eq!(ctx.js(SEARCH_PROBE, vec![json!(tag_req), json!(tag_res)]).await, Value::Bool(true), "install the search probe");
 }
 

@@ -759,6 +759,32 @@ fn facets_follow_the_hits() {
 }
 
 #[test]
+fn facets_top_keeps_the_most_frequent_values_and_the_latest_months() {
+    let ix = corpus();
+    let all = ix.search(&Query::all());
+    for kind in [
+        FacetKind::Senders,
+        FacetKind::Recipients,
+        FacetKind::SenderDomains,
+        FacetKind::AttachmentTypes,
+        FacetKind::Tags,
+    ] {
+        let full = ix.facets(&all, kind);
+        for n in 0..=full.len() + 1 {
+            let top = ix.facets_top(&all, kind, n);
+            assert_eq!(top, full[..n.min(full.len())], "{kind:?} top {n}");
+        }
+    }
+    let s = |v: &[(&str, u32)]| v.iter().map(|(a, b)| (a.to_string(), *b)).collect::<Vec<_>>();
+    assert_eq!(
+        ix.facets_top(&all, FacetKind::Recipients, 2),
+        s(&[("alice@example.com", 3), ("bob@corp.org", 2)])
+    );
+    assert_eq!(ix.facets_top(&all, FacetKind::Months, 1), s(&[("2017-06", 1)]));
+    assert_eq!(ix.facets_top(&all, FacetKind::Months, 5), ix.facets(&all, FacetKind::Months));
+}
+
+#[test]
 fn highlight_terms_are_the_positive_terms() {
     let ix = corpus();
     let q = ix
