@@ -803,8 +803,10 @@ async fn search_200k() {
     eprint!("{r}");
     if std::env::var("LEAKLOUPE_BENCH_BROWSER").as_deref() == Ok("0") {
         for q in search::QUERIES.iter().filter(|q| !q.starts_with('@')) {
-            match search::native_query(&native.index, q) {
-                Ok((hits, ms)) => eprintln!("  {q:<48} {hits:>7} hits {ms:>8.2} ms"),
+            match search::native_query_split(&native.index, q) {
+                Ok((hits, ms, [s, f, r])) => {
+                    eprintln!("  {q:<48} {hits:>7} hits {ms:>8.2} ms (search {s:.2}, facets {f:.2}, the rest {r:.2})")
+                }
                 Err(e) => eprintln!("  {q:<48} error: {e}"),
             }
         }

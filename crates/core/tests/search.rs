@@ -911,3 +911,85 @@ fn corpus_mbox_hit_counts() {
     );
     assert_eq!(ix.facets(&all, FacetKind::SenderDomains).len(), 10);
 }
+
+/// Facets of broad queries (more than half the index, counted as totals minus the documents not hit)
+/// equal the counts taken one by one, and follow documents added later.
+#[test]
+fn facets_of_broad_queries_equal_counting_every_hit() {
+    use std::collections::BTreeMap;
+    fn doc(i: u32) -> Doc {
+        let person = |k: u32| Addr {
+            name: format!("Person {k}"),
+            address: format!("p{k}@d{}.example", k % 7),
+        };
+        Doc {
+            subject: if i % 5 == 0 { "rare".into() } else { "common".into() },
+            from: vec![person(i % 37)],
+            to: (0..i % 3).map(|k| person(i % 11 + k * 13)).collect(),
+            body: "text".into(),
+            attachments: if i % 4 == 0 {
+                vec![DocAttachment { filename: "a.pdf".into(), content_type: "application/pdf".into(), text: String::new() }]
+            } else {
+                Vec::new()
+            },
+            // Days from 2001 on, with a few undated messages and one from year 10000 (not counted).
+            date: match i % 97 {
+                0 => None,
+                1 if i == 1 => Some(253_402_300_800 + 86_400 * 40),
+                _ => Some(978_307_200 + i64::from(i) * 20_000),
+            },
+            size: 1000,
+            ..Doc::default()
+        }
+    }
+    let mut ix = SearchIndex::new();
+    let mut docs = Vec::new();
+    let check = |ix: &SearchIndex, docs: &[Doc], q: &str, keep: &dyn Fn(&Doc) -> bool| {
+        let hits = ix.search(&ix.parse(q).expect("query"));
+        let kept: Vec<&Doc> = docs.iter().filter(|d| keep(d)).collect();
+        assert_eq!(hits.len(), kept.len(), "{q}");
+        let mut senders: BTreeMap<String, u32> = BTreeMap::new();
+        let mut recipients: BTreeMap<String, u32> = BTreeMap::new();
+        let mut domains: BTreeMap<String, u32> = BTreeMap::new();
+        let mut types: BTreeMap<String, u32> = BTreeMap::new();
+        let mut months: BTreeMap<String, u32> = BTreeMap::new();
+        for d in &kept {
+            let from = &d.from[0].address;
+            *senders.entry(from.clone()).or_default() += 1;
+            *domains.entry(from.rsplit_once('@').map(|x| x.1.to_string()).unwrap_or_default()).or_default() += 1;
+            let mut to: Vec<&String> = d.to.iter().map(|a| &a.address).collect();
+            to.dedup();
+            for a in to {
+                *recipients.entry(a.clone()).or_default() += 1;
+            }
+            for a in &d.attachments {
+                *types.entry(a.content_type.clone()).or_default() += 1;
+            }
+            if let Some(t) = d.date.filter(|t| *t < 253_402_300_800) {
+                let day = chrono::DateTime::from_timestamp(t, 0).expect("date");
+                *months.entry(day.format("%Y-%m").to_string()).or_default() += 1;
+            }
+        }
+        let sorted = |m: BTreeMap<String, u32>| {
+            let mut v: Vec<(String, u32)> = m.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        };
+        assert_eq!(ix.facets(&hits, FacetKind::Senders), sorted(senders), "{q}: senders");
+        assert_eq!(ix.facets(&hits, FacetKind::Recipients), sorted(recipients), "{q}: recipients");
+        assert_eq!(ix.facets(&hits, FacetKind::SenderDomains), sorted(domains), "{q}: domains");
+        assert_eq!(ix.facets(&hits, FacetKind::AttachmentTypes), sorted(types), "{q}: types");
+        assert_eq!(ix.facets(&hits, FacetKind::Months), months.into_iter().collect::<Vec<_>>(), "{q}: months");
+    };
+    for round in 0..2u32 {
+        for i in round * 6000..(round + 1) * 6000 {
+            let d = doc(i);
+            ix.add(i, &d).expect("add");
+            docs.push(d);
+        }
+        check(&ix, &docs, "-rare", &|d| d.subject != "rare");
+        check(&ix, &docs, "text", &|_| true);
+        check(&ix, &docs, "rare", &|d| d.subject == "rare");
+        check(&ix, &docs, "-has:attachment", &|d| d.attachments.is_empty());
+    }
+}

@@ -2,10 +2,9 @@
 //! document numbers (200,000 messages are 3,125 words, so AND/OR/NOT are trivial), then [`Hits`]; plus facets
 //! over the hits and the terms to highlight.
 
-use std::collections::HashMap;
 
 use super::index::{
-    month_key, Interner, SearchIndex, FIELD_DOMAIN, FIELD_TYPE, FLAG_ATTACHMENT, FLAG_HTML, NONE,
+    month_key, FacetTotals, SearchIndex, FIELD_DOMAIN, FIELD_TYPE, FLAG_ATTACHMENT, FLAG_HTML, NONE,
 };
 use super::postings::Reader;
 use super::query::{DateOp, Has, Node, Query, QueryTerm, SizeOp, TextField};
@@ -58,8 +57,6 @@ pub enum FacetKind {
 }
 
 /// The facet values of one document, pushed into the vector.
-type PerDoc<'a> = &'a dyn Fn(usize, &mut Vec<u32>);
-
 /// A set of internal document numbers.
 #[derive(Clone)]
 struct Bits {
@@ -385,26 +382,23 @@ impl SearchIndex {
     /// values are ranked by number and only the kept ones become strings, which matters when a broad
     /// query's hits have tens of thousands of senders.
     pub fn facets_top(&self, hits: &Hits, kind: FacetKind, limit: usize) -> Vec<(String, u32)> {
-        let (names, per_doc): (&Interner, PerDoc<'_>) = match kind {
-            FacetKind::Senders => (&self.addresses, &|d, out| {
-                out.extend(self.sender.get(d).filter(|s| **s != NONE));
-            }),
-            FacetKind::SenderDomains => (&self.domains, &|d, out| {
-                let dom = self
-                    .sender
-                    .get(d)
-                    .and_then(|s| self.address_domain.get(usize::try_from(*s).ok()?));
-                out.extend(dom);
-            }),
-            FacetKind::Recipients => (&self.addresses, &|d, out| {
-                out.extend_from_slice(span(&self.recipients, &self.recip_at, d));
-            }),
-            FacetKind::AttachmentTypes => (&self.type_names, &|d, out| {
-                out.extend_from_slice(span(&self.types, &self.types_at, d));
-            }),
+        let names = match kind {
+            FacetKind::Senders | FacetKind::Recipients => &self.addresses,
+            FacetKind::SenderDomains => &self.domains,
+            FacetKind::AttachmentTypes => &self.type_names,
             FacetKind::Months => {
-                let mut months = self.month_counts(hits);
-                return months.split_off(months.len().saturating_sub(limit));
+                let mut months: Vec<(u32, u32)> = self
+                    .facet_counts(hits, kind)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, c)| *c > 0)
+                    .filter_map(|(k, c)| Some((self.month_base.checked_add(u32::try_from(k).ok()?)?, c)))
+                    .collect();
+                months = months.split_off(months.len().saturating_sub(limit));
+                return months
+                    .into_iter()
+                    .map(|(k, c)| (format!("{:04}-{:02}", k / 12, k % 12 + 1), c))
+                    .collect();
             }
             FacetKind::Tags => {
                 let mut tags = self.tag_counts(hits);
@@ -413,17 +407,7 @@ impl SearchIndex {
                 return tags;
             }
         };
-        let mut counts = vec![0u32; names.names.len()];
-        let mut values = Vec::new();
-        for &doc in &hits.docs {
-            values.clear();
-            per_doc(usize::try_from(doc).unwrap_or(usize::MAX), &mut values);
-            for v in &values {
-                if let Some(c) = usize::try_from(*v).ok().and_then(|v| counts.get_mut(v)) {
-                    *c += 1;
-                }
-            }
-        }
+        let counts = self.facet_counts(hits, kind);
         let name = |k: usize| names.name(u32::try_from(k).unwrap_or(NONE));
         let mut ranked: Vec<(usize, u32)> = counts
             .iter()
@@ -444,43 +428,124 @@ impl SearchIndex {
             .collect()
     }
 
-    fn month_counts(&self, hits: &Hits) -> Vec<(String, u32)> {
-        // Messages come mostly in date order, so count runs of one day and look the month up once
-        // per run.
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        let mut run: Option<(i64, u32)> = None;
-        let mut flush = |run: Option<(i64, u32)>| {
-            if let Some((day, c)) = run {
-                let m = month_key(day.saturating_mul(86_400));
-                if m != NONE {
-                    *counts.entry(m).or_insert(0) += c;
+    /// Counts per value number of `kind` (not tags) over `hits`. Months are numbered from
+    /// [`SearchIndex::month_base`]. When the hits are most of the index, the counts over all documents
+    /// (computed once per number of documents) minus those over the documents not hit: a broad query
+    /// then costs what a narrow one does.
+    fn facet_counts(&self, hits: &Hits, kind: FacetKind) -> Vec<u32> {
+        let n = self.ids.len();
+        if hits.docs.len() <= n / 2 || n < 4096 {
+            return self.count_docs(kind, hits.docs.iter().filter_map(|d| usize::try_from(*d).ok()));
+        }
+        let slot = match kind {
+            FacetKind::Senders => 0,
+            FacetKind::Recipients => 1,
+            FacetKind::SenderDomains => 2,
+            FacetKind::AttachmentTypes => 3,
+            FacetKind::Months => 4,
+            FacetKind::Tags => return self.count_docs(kind, std::iter::empty()),
+        };
+        // A lock poisoned by a panic elsewhere only means the cache may be stale: start it afresh.
+        let mut cache = self
+            .facet_totals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.docs != n {
+            *cache = FacetTotals {
+                docs: n,
+                ..FacetTotals::default()
+            };
+        }
+        let mut counts = match cache.kinds.get(slot).and_then(Option::as_ref) {
+            Some(totals) => totals.clone(),
+            None => {
+                let totals = self.count_docs(kind, 0..n);
+                if let Some(k) = cache.kinds.get_mut(slot) {
+                    *k = Some(totals.clone());
                 }
+                totals
             }
         };
-        for &doc in &hits.docs {
-            let t = usize::try_from(doc)
-                .ok()
-                .and_then(|d| self.dates.get(d))
-                .copied()
-                .unwrap_or(i64::MIN);
-            if t == i64::MIN {
-                continue;
+        drop(cache);
+        // The documents not hit: 0..n minus the (increasing) hits.
+        let mut next = hits.docs.iter().filter_map(|d| usize::try_from(*d).ok()).peekable();
+        let missed = (0..n).filter(|d| {
+            while next.peek().is_some_and(|h| h < d) {
+                next.next();
             }
-            let day = t.div_euclid(86_400);
-            match &mut run {
-                Some((d, c)) if *d == day => *c += 1,
-                _ => {
-                    flush(run.take());
-                    run = Some((day, 1));
-                }
+            next.peek() != Some(d)
+        });
+        let minus = self.count_docs(kind, missed);
+        for (c, m) in counts.iter_mut().zip(&minus) {
+            *c = c.saturating_sub(*m);
+        }
+        counts
+    }
+
+    /// Counts per value number of `kind` over `docs`; one tight loop per kind, since a broad query
+    /// counts its hits six times per answer.
+    fn count_docs(&self, kind: FacetKind, docs: impl Iterator<Item = usize>) -> Vec<u32> {
+        fn bump(counts: &mut [u32], v: u32) {
+            if let Some(c) = usize::try_from(v).ok().and_then(|v| counts.get_mut(v)) {
+                *c += 1;
             }
         }
-        flush(run);
-        let mut m: Vec<(u32, u32)> = counts.into_iter().collect();
-        m.sort_unstable();
-        m.into_iter()
-            .map(|(k, c)| (format!("{:04}-{:02}", k / 12, k % 12 + 1), c))
-            .collect()
+        let len = match kind {
+            FacetKind::Senders | FacetKind::Recipients => self.addresses.names.len(),
+            FacetKind::SenderDomains => self.domains.names.len(),
+            FacetKind::AttachmentTypes => self.type_names.names.len(),
+            FacetKind::Months => usize::try_from(self.month_span).unwrap_or(0),
+            FacetKind::Tags => 0,
+        };
+        let mut counts = vec![0u32; len];
+        match kind {
+            FacetKind::Senders => {
+                for d in docs {
+                    bump(&mut counts, self.sender.get(d).copied().unwrap_or(NONE));
+                }
+            }
+            FacetKind::SenderDomains => {
+                for d in docs {
+                    let s = self.sender.get(d).copied().unwrap_or(NONE);
+                    let dom = usize::try_from(s).ok().and_then(|s| self.address_domain.get(s));
+                    bump(&mut counts, dom.copied().unwrap_or(NONE));
+                }
+            }
+            FacetKind::Recipients => {
+                for d in docs {
+                    for &v in span(&self.recipients, &self.recip_at, d) {
+                        bump(&mut counts, v);
+                    }
+                }
+            }
+            FacetKind::AttachmentTypes => {
+                for d in docs {
+                    for &v in span(&self.types, &self.types_at, d) {
+                        bump(&mut counts, v);
+                    }
+                }
+            }
+            FacetKind::Months => {
+                // Messages come mostly in date order: look the month up once per run of one day.
+                let mut last_day = i64::MIN;
+                let mut last_month = NONE;
+                for d in docs {
+                    let t = self.dates.get(d).copied().unwrap_or(i64::MIN);
+                    if t == i64::MIN {
+                        continue;
+                    }
+                    let day = t.div_euclid(86_400);
+                    if day != last_day {
+                        last_day = day;
+                        let m = month_key(day.saturating_mul(86_400));
+                        last_month = m.checked_sub(self.month_base).unwrap_or(NONE);
+                    }
+                    bump(&mut counts, last_month);
+                }
+            }
+            FacetKind::Tags => {}
+        }
+        counts
     }
 
     /// Size of internal document `d`.

@@ -253,7 +253,25 @@ pub struct SearchIndex {
     pub(crate) keyword_names: Interner,
     /// Scratch: (term, position) of the document being added.
     scratch: Vec<(u32, u32)>,
+    /// The months facet counts months `month_base..month_base + month_span` (`year * 12 + month0`) of
+    /// years 1 to 9999, the range the dates added so far cover.
+    pub(crate) month_base: u32,
+    pub(crate) month_span: u32,
+    /// Facet counts over every document, for broad queries (see `facet_counts` in eval.rs).
+    pub(crate) facet_totals: std::sync::Mutex<FacetTotals>,
 }
+
+/// Facet counts over all documents, valid while the index has `docs` documents (what facets count is
+/// fixed when a document is added; tags are counted another way).
+#[derive(Debug, Default)]
+pub(crate) struct FacetTotals {
+    pub(crate) docs: usize,
+    /// Senders, recipients, sender domains, attachment types, months.
+    pub(crate) kinds: [Option<Vec<u32>>; 5],
+}
+
+/// Month keys the months facet counts: years 1 to 9999.
+const MONTHS_COUNTED: std::ops::Range<u32> = 12..120_000;
 
 impl SearchIndex {
     /// An empty index.
@@ -429,6 +447,16 @@ impl SearchIndex {
         self.scratch = scratch;
         self.ids.push(id);
         self.dates.push(doc.date.unwrap_or(i64::MIN));
+        if let Some(m) = doc.date.map(month_key).filter(|m| MONTHS_COUNTED.contains(m)) {
+            if self.month_span == 0 {
+                (self.month_base, self.month_span) = (m, 1);
+            } else if m < self.month_base {
+                self.month_span += self.month_base - m;
+                self.month_base = m;
+            } else if m >= self.month_base + self.month_span {
+                self.month_span = m - self.month_base + 1;
+            }
+        }
         match u32::try_from(doc.size).ok().filter(|s| *s != u32::MAX) {
             Some(s) => self.sizes.push(s),
             None => {
