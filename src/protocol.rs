@@ -543,7 +543,10 @@ pub struct MessageView {
     pub arc: Option<ArcView>,
     /// Authentication-Results and Received-SPF as the receiving servers recorded them.
     pub recorded_auth: Vec<HeaderView>,
-    /// The message's exact bytes as text (invalid UTF-8 shown as U+FFFD), at most [`RAW_LIMIT`].
+    /// The message's exact bytes as text (invalid UTF-8 shown as U+FFFD), at most [`RAW_LIMIT`]; or, when
+    /// they cannot be shown as they are in the file (an Outlook `.msg` is binary; an attached message is
+    /// decoded or rebuilt from its parent), a text made by [`raw_with_note`] saying what is shown instead
+    /// (read it back with [`split_raw_note`]).
     pub raw: String,
     /// Whether `raw` was cut at [`RAW_LIMIT`].
     pub raw_truncated: bool,
@@ -622,6 +625,24 @@ pub struct FindingView {
 
 /// Largest raw source sent to the reader.
 pub const RAW_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Opens a [`MessageView::raw`] that is not the message's bytes as they are in its file. No mail or text
+/// file starts with these control characters and words.
+const RAW_NOTE_MARK: &str = "\u{1}leakloupe-note\u{1}";
+
+/// A [`MessageView::raw`] for text that is not the message's bytes as they are in its file: `note` (one
+/// sentence or more, on one line) says what `text` is.
+pub fn raw_with_note(note: &str, text: &str) -> String {
+    format!("{RAW_NOTE_MARK}{}\n{text}", note.replace(['\r', '\n'], " "))
+}
+
+/// The note and the text of a [`MessageView::raw`]: `(None, raw)` when it is the message's exact bytes.
+pub fn split_raw_note(raw: &str) -> (Option<&str>, &str) {
+    match raw.strip_prefix(RAW_NOTE_MARK).and_then(|r| r.split_once('\n')) {
+        Some((note, text)) => (Some(note), text),
+        None => (None, raw),
+    }
+}
 
 /// One MIME part for the structure view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1222,5 +1243,15 @@ mod tests {
         let bytes = postcard::to_allocvec(&a).expect("encodes");
         let back: AttachmentView = postcard::from_bytes(&bytes).expect("decodes");
         assert_eq!(back.bytes, vec![0, 255, 7]);
+    }
+
+    #[test]
+    fn raw_notes_are_told_apart_from_bytes() {
+        let raw = raw_with_note("Not the bytes:\r\nrebuilt.", "From: a@b\r\n\r\nhi\n");
+        assert_eq!(split_raw_note(&raw), (Some("Not the bytes:  rebuilt."), "From: a@b\r\n\r\nhi\n"));
+        assert_eq!(split_raw_note(&raw_with_note("empty", "")), (Some("empty"), ""));
+        for bytes in ["From: a@b\n\nhi\n", "", "\u{1}leakloupe-note\u{1}", "\u{1}x\u{1}\nb"] {
+            assert_eq!(split_raw_note(bytes), (None, bytes));
+        }
     }
 }

@@ -25,6 +25,7 @@ use leakloupe_core::auth::{self, KeyStore};
 use leakloupe_core::container::{self, ContainerKind, Limits, Located, RandomAccess};
 use leakloupe_core::dedup::{self, DedupIndex, Seen};
 use leakloupe_core::diagnostic::Diagnostic;
+use leakloupe_core::ingest::embedded::EmbeddedOrigin;
 use leakloupe_core::ingest::maildir::{self, PathRole};
 use leakloupe_core::ingest::{self, IngestSink, Ingester, MessageSpan, Sniffed};
 use leakloupe_core::message::{self, MessageSummary};
@@ -344,6 +345,8 @@ struct Loaded {
     folder: Option<String>,
     flags: Vec<String>,
     raw: Vec<u8>,
+    /// How its parent carried it, for a message found attached to another.
+    origin: Option<EmbeddedOrigin>,
 }
 
 impl Loaded {
@@ -378,18 +381,60 @@ fn load(id: MessageId) -> Result<Loaded, String> {
         None => source_range(loc.source, &file, span.offset, span.offset + span.len)?,
         Some(entry) => read_from_entry(&file, &entry.0, span)?,
     };
-    let raw = descend(&loc, ingest::message_bytes(span, &bytes))
+    let (raw, origin) = descend_with_origin(&loc, ingest::message_bytes(span, &bytes))
         .ok_or_else(|| "the attached message could not be found again inside its parent".to_string())?;
-    Ok(Loaded { name, loc, copies, folder, flags, raw })
+    Ok(Loaded { name, loc, copies, folder, flags, raw, origin })
 }
 
 /// The bytes of the message at `loc`, given the bytes of the message its span covers: the same, or, for a
 /// message found attached to another, that attachment's bytes.
 fn descend(loc: &Location, raw: Vec<u8>) -> Option<Vec<u8>> {
+    descend_with_origin(loc, raw).map(|(bytes, _)| bytes)
+}
+
+/// [`descend`], also saying how the parent carried the message (`None` for a message of the file itself).
+fn descend_with_origin(loc: &Location, raw: Vec<u8>) -> Option<(Vec<u8>, Option<EmbeddedOrigin>)> {
     match &loc.path {
-        None => Some(raw),
-        Some(path) => ingest::embedded::embedded_at(&raw, path).map(|e| e.bytes),
+        None => Some((raw, None)),
+        Some(path) => ingest::embedded::embedded_at(&raw, path).map(|e| (e.bytes, Some(e.origin))),
     }
+}
+
+/// What the reader's Raw tab shows when a message's bytes are not text of its file, as
+/// `protocol::raw_with_note` text, and whether it was cut at `protocol::RAW_LIMIT`; `None` when they are
+/// (then the bytes are shown with their offsets).
+/// An Outlook `.msg` is binary: the Internet headers Outlook kept for it are shown instead. A message
+/// found attached to another is shown as decoded (or, inside a `.msg`, rebuilt) from its parent.
+fn raw_note(loc: &Location, origin: Option<EmbeddedOrigin>, raw: &[u8]) -> Option<(String, bool)> {
+    let at = loc.path.as_ref().map(|p| p.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join("."));
+    let is_msg_file = match origin {
+        None => loc.span.kind == ingest::SpanKind::OutlookMsg,
+        Some(o) => o == EmbeddedOrigin::MsgFile,
+    };
+    if is_msg_file {
+        let headers = ingest::msg::parse(raw).ok().and_then(|m| m.transport_headers);
+        let shown = match &headers {
+            Some(_) => "Shown here: the Internet headers Outlook kept for it (PR_TRANSPORT_MESSAGE_HEADERS).",
+            None => "Outlook kept no Internet headers for it (PR_TRANSPORT_MESSAGE_HEADERS): its sender, recipients and date come from its own properties.",
+        };
+        let note = format!(
+            "An Outlook .msg file is binary (an OLE compound file of MAPI properties, {}), so its bytes are not shown as text; the SHA-256 is that of the whole file. {shown}",
+            crate::format::bytes(raw.len() as u64)
+        );
+        let text = headers.unwrap_or_default();
+        return Some((protocol::raw_with_note(&note, &text), false));
+    }
+    let note = match (origin, at) {
+        (Some(EmbeddedOrigin::OutlookEmbedded), Some(at)) => format!(
+            "Attached message {at} is an Outlook message stored inside its parent's .msg file, with no bytes of its own there: this is its RFC 822 rebuild (envelope fields and readable body), which Save and the exports write and the SHA-256 covers. Lines are numbered from its first byte."
+        ),
+        (Some(_), Some(at)) => format!(
+            "Attached message {at} as decoded from its parent: lines are numbered from its first byte, not from the start of the file."
+        ),
+        _ => return None,
+    };
+    let shown = raw.get(..raw.len().min(protocol::RAW_LIMIT)).unwrap_or(raw);
+    Some((protocol::raw_with_note(&note, &String::from_utf8_lossy(shown)), raw.len() > protocol::RAW_LIMIT))
 }
 
 /// A message's bytes from inside an archive: decompress the entry again up to the span (archives are
@@ -431,7 +476,7 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     let loaded = load(id)?;
     let detail = message::read_message(&loaded.raw);
     let mut row = loaded.row(id, &detail.summary);
-    let Loaded { name, raw, .. } = loaded;
+    let Loaded { name, raw, loc, origin, .. } = loaded;
     let (locations, others) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize);
@@ -494,10 +539,15 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
     .collect();
     view.raw_truncated = raw.len() > protocol::RAW_LIMIT;
-    view.raw = String::from_utf8_lossy(&raw[..raw.len().min(protocol::RAW_LIMIT)]).into_owned();
-    if let Some(loc) = locations.first() {
-        view.source_offset = loc.span.offset;
-        view.unquoted = loc.span.mboxrd_unquote;
+    match raw_note(&loc, origin, &raw) {
+        Some((noted, truncated)) => (view.raw, view.raw_truncated) = (noted, truncated),
+        None => {
+            view.raw = String::from_utf8_lossy(&raw[..raw.len().min(protocol::RAW_LIMIT)]).into_owned();
+            if let Some(loc) = locations.first() {
+                view.source_offset = loc.span.offset;
+                view.unquoted = loc.span.mboxrd_unquote;
+            }
+        }
     }
     let terms = STATE.with(|st| st.borrow().last_terms.clone());
     (view.children, view.row.parent) = STATE.with(|st| {
@@ -619,7 +669,7 @@ impl Forwarder {
                 source: self.source,
                 severity: protocol::Severity::Info,
                 text: format!(
-                    "{} (forwarded mail, message/rfc822 or .eml parts) became messages of their own, linked to the message that carries them",
+                    "{} (forwarded mail: message/rfc822 parts, attached .eml or .msg files, Outlook messages embedded in a .msg) became messages of their own, linked to the message that carries them",
                     crate::format::plural(self.embedded, "attached message", "attached messages")
                 ),
             });
@@ -650,7 +700,8 @@ impl Forwarder {
 
 impl IngestSink for Forwarder {
     fn message(&mut self, span: MessageSpan, summary: MessageSummary) {
-        // Outlook .msg arrives here without RFC 822 bytes: index what the summary knows.
+        // The core hands every message over with its bytes (an Outlook .msg as the whole file); without
+        // them there is nothing to look inside.
         self.message_with_bytes(span, summary, &[]);
     }
 

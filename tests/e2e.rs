@@ -157,6 +157,12 @@ async fn served_forwarded_mail_is_its_own_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_ingest_msg_in_msg_as_messages_of_their_own() {
+    let dist = require_dist();
+    with_browser("served_msg_in_msg", Some(dist), Expect::Clean, |ctx| ingest_more::msg_in_msg(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn served_cancel_inside_a_zip() {
     let dist = require_dist();
     with_browser("served_cancel_zip", Some(dist), Expect::Clean, |ctx| ingest_more::cancel_inside_zip(ctx, Target::Served)).await;

@@ -227,11 +227,14 @@ impl Tab {
 }
 
 /// The exact bytes, one line per row, each numbered with its byte offset in the source file; folded
-/// header lines keep their leading white space, and each line's ending is named (CRLF or LF).
+/// header lines keep their leading white space, and each line's ending is named (CRLF or LF). When the
+/// bytes cannot be shown as they are in the file (an Outlook .msg, an attached message), the worker's note
+/// says what is shown instead, and lines are numbered from the start of that text.
 fn raw_view(v: &MessageView) -> Html {
-    let mut offset = v.source_offset;
+    let (note, text) = crate::protocol::split_raw_note(&v.raw);
+    let mut offset = if note.is_some() { 0 } else { v.source_offset };
     let mut rows = Vec::new();
-    for line in v.raw.split_inclusive('\n').take(50_000) {
+    for line in text.split_inclusive('\n').take(50_000) {
         let (text, eol) = if let Some(t) = line.strip_suffix("\r\n") {
             (t, "CRLF")
         } else if let Some(t) = line.strip_suffix('\n') {
@@ -251,11 +254,18 @@ fn raw_view(v: &MessageView) -> Html {
     }
     html! {
         <div class="raw-source" data-testid="raw-source">
-            <p class="muted">
-                { format!("The message's exact bytes, {} from byte {} of its file. Each line starts with its byte offset in the file.", format::bytes(v.row.length), v.source_offset) }
-                if v.unquoted { { " mboxrd “>From ” lines are shown unquoted, so offsets after them run one byte short per line." } }
-                if v.raw_truncated { { format!(" Only the first {} are shown.", format::bytes(crate::protocol::RAW_LIMIT as u64)) } }
-            </p>
+            if let Some(note) = note {
+                <p class="muted" data-testid="raw-note">
+                    { note.to_string() }
+                    if v.raw_truncated { { format!(" Only the first {} are shown.", format::bytes(crate::protocol::RAW_LIMIT as u64)) } }
+                </p>
+            } else {
+                <p class="muted">
+                    { format!("The message's exact bytes, {} from byte {} of its file. Each line starts with its byte offset in the file.", format::bytes(v.row.length), v.source_offset) }
+                    if v.unquoted { { " mboxrd “>From ” lines are shown unquoted, so offsets after them run one byte short per line." } }
+                    if v.raw_truncated { { format!(" Only the first {} are shown.", format::bytes(crate::protocol::RAW_LIMIT as u64)) } }
+                </p>
+            }
             <div class="raw-lines">{ for rows }</div>
         </div>
     }

@@ -20,6 +20,17 @@
 //! are exactly what the parent's `attachment_bytes(.., index)` saves (except that damaged base64 is decoded
 //! as far as it is valid), so the hash the caller computes from them matches the parent's attachment hash.
 //!
+//! **What is hashed.** A message's SHA-256 is always that of the bytes it is read from, saved and
+//! exported as: a top-level `.msg` is the whole file (so its hash is the file's), a `.msg` attached to a
+//! mail is that attachment's whole file. A message embedded *inside* a `.msg` (attach method 5) has no
+//! bytes of its own in the file (it is a storage, a folder of property streams, inside the compound
+//! file), so its bytes are its RFC 822 rebuild ([`msg::OutlookMessage::to_rfc822`]): deterministic, the
+//! same as the parent's attachment hash and Save, and what an mbox or .eml export writes (re-importing
+//! the export gives the same hash). Two copies of one embedded message are therefore byte-identical
+//! copies; the same message found as a standalone `.msg` file is a variant (same Message-ID, other bytes).
+//! Damage inside an embedded storage is reported as that embedded message's diagnostics; a storage that
+//! holds no property at all is reported by the parent (see [`crate::ingest::msg`]) and not extracted.
+//!
 //! Nesting is capped in depth, count and total bytes ([`EmbeddedLimits`]); what a cap stops, or what is
 //! declared a message but holds none, is reported as a [`Diagnostic`] rather than dropped silently.
 //!
@@ -126,11 +137,16 @@ pub struct EmbeddedLimits {
     pub max_total_bytes: u64,
 }
 
+/// The default [`EmbeddedLimits::max_depth`]: forwards of forwards (and Outlook messages embedded in
+/// Outlook messages) are extracted 8 levels deep. The `.msg` reader opens embedded storages two levels
+/// deeper than this, no more.
+pub const MAX_NESTING: u32 = 8;
+
 impl Default for EmbeddedLimits {
-    /// 8 levels, 1000 messages, 128 MiB.
+    /// 8 levels ([`MAX_NESTING`]), 1000 messages, 128 MiB.
     fn default() -> Self {
         EmbeddedLimits {
-            max_depth: 8,
+            max_depth: MAX_NESTING,
             max_messages: 1000,
             max_total_bytes: 128 << 20,
         }
@@ -573,6 +589,9 @@ fn extract<'p>(parent: &Parent<'p>, index: u32, diags: &mut Vec<Diagnostic>) -> 
             let m: &'p OutlookMessage = m;
             let a = m.attachments.get(usize::try_from(index).ok()?)?;
             match &a.content {
+                // Damage found inside the embedded storage (a property stream that cannot be read, an
+                // embedded message of its own that is missing) would be lost with the rebuilt bytes: it
+                // travels as this message's diagnostics.
                 AttachmentContent::Message(inner) => Some(Child {
                     filename: a.filename.clone(),
                     content_type: "message/rfc822".into(),
@@ -580,7 +599,7 @@ fn extract<'p>(parent: &Parent<'p>, index: u32, diags: &mut Vec<Diagnostic>) -> 
                     kind: SpanKind::Rfc822,
                     bytes: inner.to_rfc822(),
                     outlook: Some(Cow::Borrowed(&**inner)),
-                    diagnostics: Vec::new(),
+                    diagnostics: inner.problems.clone(),
                 }),
                 AttachmentContent::Bytes(b) => {
                     let ct = a

@@ -102,8 +102,9 @@ pub trait IngestSink {
     /// One diagnostic (about the source, or about a message when `diagnostic.message` is set).
     fn diagnostic(&mut self, diagnostic: Diagnostic);
     /// One message together with the bytes its summary was made from (the message as
-    /// [`message_bytes`] gives it back), for a sink that also indexes message text. The ingester
-    /// calls this; the default forgets the bytes and calls [`IngestSink::message`].
+    /// [`message_bytes`] gives it back; for an Outlook `.msg`, the whole file), for a sink that also
+    /// indexes message text or looks for embedded messages. The ingester calls this; the default
+    /// forgets the bytes and calls [`IngestSink::message`].
     fn message_with_bytes(&mut self, span: MessageSpan, summary: MessageSummary, raw: &[u8]) {
         let _ = raw;
         self.message(span, summary);
@@ -263,7 +264,9 @@ fn finish_msg(buf: &[u8], sink: &mut dyn IngestSink) -> IngestTotals {
         envelope: None,
         kind: SpanKind::OutlookMsg,
     };
-    sink.message(span, summary);
+    // The whole file is the message's bytes (what `message_bytes` gives back for the span): a sink can
+    // look inside it for embedded messages (`embedded::embedded_messages` reads `.msg` bytes).
+    sink.message_with_bytes(span, summary, buf);
     for p in problems {
         sink.diagnostic(p);
     }

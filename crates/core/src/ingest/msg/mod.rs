@@ -33,8 +33,10 @@ use cfb::{Cfb, EntryKind};
 
 pub(crate) use cfb::MAGIC;
 
-/// Embedded messages deeper than this are listed but not opened.
-const MAX_DEPTH: usize = 16;
+/// Embedded messages nested this deep are listed but not opened: two levels beyond what ingest extracts
+/// ([`crate::ingest::embedded::MAX_NESTING`]), so that the embedded-message walk still sees the first level
+/// past its cap and names it, while a hostile chain of storages cannot make the reader recurse without end.
+const MAX_DEPTH: usize = crate::ingest::embedded::MAX_NESTING as usize + 2;
 
 /// Which recipient list a recipient is on (`PR_RECIPIENT_TYPE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -437,7 +439,8 @@ fn read_storage(
                     .unwrap_or_default(),
             });
         } else if name.starts_with("__attach_version1.0_") {
-            let a = read_attachment(cfb, *child, p.codepage, depth, pr);
+            let index = msg.attachments.len();
+            let a = read_attachment(cfb, *child, index, p.codepage, depth, pr);
             msg.attachments.push(a);
         }
     }
@@ -453,9 +456,30 @@ fn codepage_of(p: &Props<'_, '_>, parent: Option<u32>) -> u32 {
         .unwrap_or(1252)
 }
 
+/// Whether storage `id` holds at least one MAPI property stream (what every message storage has).
+fn holds_properties(cfb: &Cfb<'_>, id: usize) -> bool {
+    cfb.children(id).into_iter().any(|c| {
+        cfb.entry(c).is_some_and(|e| {
+            let lower = e.name.to_ascii_lowercase();
+            e.kind == EntryKind::Stream
+                && (lower.starts_with("__substg1.0_") || lower == "__properties_version1.0")
+        })
+    })
+}
+
+/// "attachment 2 (name)", 1-based, as the problems of a message name its attachments.
+fn attachment_label(index: usize, filename: Option<&str>) -> String {
+    match filename.filter(|f| !f.is_empty()) {
+        Some(f) => format!("attachment {} ({f})", index + 1),
+        None => format!("attachment {}", index + 1),
+    }
+}
+
+/// Attachment number `index` (0-based, storage order) of a message.
 fn read_attachment(
     cfb: &Cfb<'_>,
     id: usize,
+    index: usize,
     codepage: u32,
     depth: usize,
     pr: &mut Vec<Diagnostic>,
@@ -474,6 +498,26 @@ fn read_attachment(
         .or_else(|| ap.nonempty(PR_DISPLAY_NAME, pr));
     let content = match embedded {
         _ if method == 6 => AttachmentContent::Ole,
+        None if method == 5 && !ap.streams.contains_key(&(PR_ATTACH_DATA, 0x0102)) => {
+            pr.push(Diagnostic::warning(
+                DiagnosticKind::Other,
+                format!(
+                    "{} is an embedded Outlook message (attach method 5) but its message storage (__substg1.0_3701000D) is missing: the file is damaged; the message is not read",
+                    attachment_label(index, filename.as_deref())
+                ),
+            ));
+            AttachmentContent::Missing
+        }
+        Some(inner) if !holds_properties(cfb, inner) => {
+            pr.push(Diagnostic::warning(
+                DiagnosticKind::Other,
+                format!(
+                    "{} is an embedded Outlook message whose storage (__substg1.0_3701000D) holds no MAPI property: the storage is empty or its directory entries are damaged; the message is not read",
+                    attachment_label(index, filename.as_deref())
+                ),
+            ));
+            AttachmentContent::Missing
+        }
         Some(_) if depth + 1 >= MAX_DEPTH => {
             pr.push(Diagnostic::warning(
                 DiagnosticKind::Other,
@@ -914,12 +958,13 @@ pub fn attachment_bytes(raw: &[u8], index: u32) -> Option<Vec<u8>> {
     let mut ignored = Vec::new();
     let root = Props::new(&cfb, 0, 32, &mut ignored);
     let codepage = codepage_of(&root, None);
+    let index = usize::try_from(index).ok()?;
     let (_, id) = root
         .storages
         .iter()
         .filter(|(n, _)| n.starts_with("__attach_version1.0_"))
-        .nth(usize::try_from(index).ok()?)?;
-    let a = read_attachment(&cfb, *id, codepage, 0, &mut ignored);
+        .nth(index)?;
+    let a = read_attachment(&cfb, *id, index, codepage, 0, &mut ignored);
     Some(match a.content {
         AttachmentContent::Bytes(b) => b,
         AttachmentContent::Message(m) => m.to_rfc822(),
