@@ -279,7 +279,7 @@ pub enum Event {
 }
 
 /// One line of the thread view: a message, or a placeholder for one the leak does not hold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadItem {
     /// Nesting depth (0 = thread root).
     pub depth: u32,
@@ -344,7 +344,7 @@ impl HitSet {
 }
 
 /// One facet of a result set: its values with how many hits carry each.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facet {
     /// "Senders", "Sender domains", "Months", "Attachment types".
     pub name: String,
@@ -355,7 +355,7 @@ pub struct Facet {
 }
 
 /// Why a query could not be run, and where in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryProblem {
     /// One plain sentence.
     pub message: String,
@@ -386,7 +386,7 @@ impl Severity {
 }
 
 /// A date as the list and reader show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateView {
     /// Seconds since 1970 UTC, for sorting.
     pub utc_unix: i64,
@@ -397,7 +397,7 @@ pub struct DateView {
 }
 
 /// One line of the message list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageRow {
     /// The message.
     pub id: MessageId,
@@ -438,7 +438,7 @@ pub struct MessageRow {
 }
 
 /// A header field for the reader.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeaderView {
     /// Field name as written.
     pub name: String,
@@ -462,7 +462,7 @@ pub enum BodyKind {
 }
 
 /// One attachment, with its bytes so the reader can offer it for saving.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentView {
     /// File name, if the message gave one.
     pub filename: Option<String>,
@@ -484,7 +484,7 @@ pub struct AttachmentView {
 }
 
 /// One metadata field of an attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetaView {
     /// "Author", "Last modified by", "GPS latitude" ...
     pub label: String,
@@ -495,7 +495,7 @@ pub struct MetaView {
 }
 
 /// A message as the reader shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
     /// The message.
     pub id: MessageId,
@@ -567,7 +567,7 @@ pub struct MessageView {
 }
 
 /// A sanitized HTML body and the evidence of what was removed from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HtmlView {
     /// A complete document for `<iframe sandbox srcdoc>`: no script, no remote URL, its own CSP.
     pub document: String,
@@ -594,7 +594,7 @@ impl From<leakloupe_core::html::SafeHtml> for HtmlView {
 }
 
 /// One relay hop.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HopView {
     /// The sending host as it named itself (and what the receiver saw).
     pub from: String,
@@ -613,7 +613,7 @@ pub struct HopView {
 }
 
 /// A finding with a severity and one sentence of why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingView {
     /// How serious.
     pub severity: Severity,
@@ -645,7 +645,7 @@ pub fn split_raw_note(raw: &str) -> (Option<&str>, &str) {
 }
 
 /// One MIME part for the structure view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MimeView {
     /// Nesting depth.
     pub depth: u32,
@@ -717,7 +717,7 @@ impl From<leakloupe_core::message::MimePart> for MimeView {
 }
 
 /// One DKIM signature's verdict, verified offline against the local key store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DkimView {
     /// `d=`.
     pub domain: String,
@@ -742,7 +742,7 @@ pub struct DkimView {
 }
 
 /// The ARC chain's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArcView {
     /// RFC 8601 word.
     pub result: String,
@@ -753,7 +753,7 @@ pub struct ArcView {
 }
 
 /// Another variant of the message in the reader.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariantView {
     /// The other message.
     pub id: MessageId,
@@ -769,7 +769,7 @@ pub struct VariantView {
 // ---- dump-wide forensic views (built by `crate::forensics` in the worker) ----
 
 /// Everything the Forensics view shows, computed over every indexed message.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ForensicsView {
     /// Messages analysed (indexed) so far.
     pub messages: u32,
@@ -794,7 +794,7 @@ pub struct ForensicsView {
 }
 
 /// All findings of one code across the dump.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingGroup {
     /// Stable code, as `finding:<code>` searches it.
     pub code: String,
@@ -811,7 +811,7 @@ pub struct FindingGroup {
 }
 
 /// One sender's habits and what broke them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SenderProfileView {
     /// The From address.
     pub sender: String,
@@ -830,7 +830,7 @@ pub struct SenderProfileView {
 }
 
 /// One inconsistency of a sender.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inconsistency {
     /// The finding.
     pub finding: FindingView,
@@ -839,7 +839,7 @@ pub struct Inconsistency {
 }
 
 /// One person name of the documents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorView {
     /// The name in its most frequent spelling.
     pub name: String,
@@ -864,7 +864,7 @@ pub struct AuthorView {
 }
 
 /// A finding about one message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageFinding {
     /// The message.
     pub message: MessageId,
@@ -873,7 +873,7 @@ pub struct MessageFinding {
 }
 
 /// Edit bursts for one (N, M): N documents last saved within M minutes by one editor.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EditBurstsView {
     /// N.
     pub min_docs: u32,
@@ -884,7 +884,7 @@ pub struct EditBurstsView {
 }
 
 /// Several documents last saved by one editor within minutes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditBurstView {
     /// The editor.
     pub editor: String,
@@ -895,7 +895,7 @@ pub struct EditBurstView {
 }
 
 /// One document of an edit burst.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BurstDocView {
     /// The first message carrying it.
     pub message: MessageId,

@@ -116,17 +116,20 @@ pub fn message_list(p: &MessageListProps) -> Html {
     let view = use_state(|| (0.0f64, 600.0f64));
 
     let by_id = use_memo(p.rows.clone(), |rows| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
+    // The ids in row order, so that filtering 200,000 rows by a search reads 800 KB, not every row.
+    let row_ids = use_memo(p.rows.clone(), |rows| rows.borrow().iter().map(|r| r.id).collect::<Vec<MessageId>>());
     let all_rows = p.rows.borrow();
     // With a search in force: the matching rows (date order) or thread items (placeholders dropped).
     let filtered = {
         let filter = p.filter.clone();
-        use_memo((p.rows.clone(), p.threads.clone(), p.thread_view, p.filter_serial), move |(rows, threads, thread_view, _)| {
+        let row_ids = row_ids.clone();
+        use_memo((p.rows.clone(), p.threads.clone(), p.thread_view, p.filter_serial), move |(_, threads, thread_view, _)| {
             let f = filter?;
             Some(if *thread_view {
                 let t = threads.as_ref().map(|t| t.iter().filter(|it| it.id.is_some_and(|id| f.contains(&id))).cloned().collect()).unwrap_or_default();
                 (Vec::new(), Some(Rc::new(t)))
             } else {
-                (rows.borrow().iter().enumerate().filter(|(_, r)| f.contains(&r.id)).map(|(i, _)| i).collect::<Vec<usize>>(), None)
+                (row_ids.iter().enumerate().filter(|(_, id)| f.contains(id)).map(|(i, _)| i).collect::<Vec<usize>>(), None)
             })
         })
     };

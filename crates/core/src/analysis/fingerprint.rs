@@ -27,7 +27,8 @@
 //! assert!(profiles.findings().is_empty());
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use super::{fields, strip_comments, Finding};
 use crate::diagnostic::Severity;
@@ -161,7 +162,7 @@ fn shape(s: &str) -> String {
 }
 
 /// One message's fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Fingerprint {
     /// The From address, lower case (e.g. "ann@example.com").
     pub from_address: Option<String>,
@@ -378,7 +379,10 @@ struct Observation {
     message: u32,
     date: Option<i64>,
     seq: usize,
-    fingerprint: Fingerprint,
+    /// What the findings compare (the sender and the Message-ID itself left out), shared by every
+    /// message that has the same: a sender's messages mostly look alike, so a dump of millions of
+    /// messages keeps a few thousand of these rather than one each.
+    fingerprint: Arc<Fingerprint>,
 }
 
 /// What a sender's messages look like, counted (most frequent first).
@@ -417,6 +421,8 @@ pub struct SenderProfiles {
     pub options: ProfileOptions,
     senders: BTreeMap<String, Vec<Observation>>,
     added: usize,
+    /// The distinct fingerprints observed (see [`Observation::fingerprint`]).
+    shared: HashSet<Arc<Fingerprint>>,
 }
 
 impl SenderProfiles {
@@ -435,11 +441,25 @@ impl SenderProfiles {
             return false;
         };
         self.added += 1;
+        let compared = Fingerprint {
+            from_address: None,
+            from_domain: None,
+            message_id: None,
+            ..fingerprint.clone()
+        };
+        let shared = match self.shared.get(&compared) {
+            Some(f) => Arc::clone(f),
+            None => {
+                let f = Arc::new(compared);
+                self.shared.insert(Arc::clone(&f));
+                f
+            }
+        };
         self.senders.entry(sender).or_default().push(Observation {
             message,
             date,
             seq: self.added,
-            fingerprint: fingerprint.clone(),
+            fingerprint: shared,
         });
         true
     }
