@@ -211,6 +211,8 @@ pub enum Event {
         indexed: u32,
         /// Messages loaded.
         total: u32,
+        /// Bytes the search index takes in the worker's memory (`SearchIndex::memory_bytes`).
+        memory: u64,
     },
     /// The answer to [`Request::Search`].
     SearchResult {

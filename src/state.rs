@@ -176,6 +176,8 @@ pub struct State {
     pub search: Option<SearchState>,
     /// (indexed, total) messages of the full-text index.
     pub index_progress: (u32, u32),
+    /// Bytes the search index takes in the worker.
+    pub index_memory: u64,
     /// Facets of the latest search (of everything, for an empty query).
     pub facets: Rc<Vec<crate::protocol::Facet>>,
     /// The case work: annotations, saved searches, storage, exports.
@@ -480,7 +482,10 @@ impl State {
                 self.case.export = Some((name, url, size, summary));
             }
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
-            Event::IndexProgress { indexed, total } => self.index_progress = (indexed, total),
+            Event::IndexProgress { indexed, total, memory } => {
+                self.index_progress = (indexed, total);
+                self.index_memory = memory;
+            }
             Event::SearchResult { query, outcome, terms, facets } => {
                 self.facets = Rc::new(facets);
                 let serial = self.search.as_ref().map_or(0, |s| s.serial) + 1;

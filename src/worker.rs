@@ -1367,8 +1367,7 @@ async fn index_pending() {
                 st.indexed = id + 1;
             });
         }
-        let (done, total) = STATE.with(|st| (st.borrow().indexed, st.borrow().messages.len() as u32));
-        send(&Event::IndexProgress { indexed: done, total });
+        send(&index_progress());
         yield_now().await;
     }
     // The index grew in steps while adding; give back what the last steps did not use.
@@ -1376,8 +1375,19 @@ async fn index_pending() {
     // Forensics (src/forensics.rs): the dump-wide views, their findings made searchable as `finding:`.
     send(&STATE.with(|st| crate::forensics::finish(&mut st.borrow_mut().index)));
     STATE.with(|st| st.borrow_mut().indexing = false);
-    let (done, total) = STATE.with(|st| (st.borrow().indexed, st.borrow().messages.len() as u32));
-    send(&Event::IndexProgress { indexed: done, total });
+    send(&index_progress());
+}
+
+/// How far indexing is, and the index's size.
+fn index_progress() -> Event {
+    STATE.with(|st| {
+        let st = st.borrow();
+        Event::IndexProgress {
+            indexed: st.indexed,
+            total: u32::try_from(st.messages.len()).unwrap_or(u32::MAX),
+            memory: st.index.memory_bytes() as u64,
+        }
+    })
 }
 
 /// The bytes of message `id` for the index, reading each archive entry once and a file in windows of

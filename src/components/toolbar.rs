@@ -28,6 +28,8 @@ pub struct ToolbarProps {
     pub copies: u64,
     /// The worker's wasm memory in bytes.
     pub worker_memory: u64,
+    /// Bytes the search index takes in the worker.
+    pub index_memory: u64,
     /// Called with picked files and their paths.
     pub on_files: Callback<Vec<(web_sys::File, String)>>,
     /// Stop reading.
@@ -121,7 +123,8 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             </label>
             <div class="status" data-testid="ingest-status" data-state={p.phase.label()} aria-live="polite"
                 data-bytes-done={p.bytes_done.to_string()} data-worker-memory={p.worker_memory.to_string()}
-                title={format!("Worker memory: {}", format::bytes(p.worker_memory))}>
+                data-index-memory={p.index_memory.to_string()}
+                title={format!("Worker memory: {}, of which the search index {}", format::bytes(p.worker_memory), format::bytes(p.index_memory))}>
                 <progress max={max} value={value} class={classes!((p.phase != Phase::Working).then_some("idle"))}></progress>
                 <span class="status-text">{ status }</span>
                 if p.phase == Phase::Working {
