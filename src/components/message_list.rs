@@ -4,7 +4,10 @@
 //! Every row has the same height ([`ROW_HEIGHT`] px, matched by static/style.css). Heights and
 //! offsets are set through the CSSOM (`element.style.setProperty`), which the page's CSP allows,
 //! rather than through `style=` attributes, which it forbids. Click selects; ↑/↓, Page Up/Down,
-//! Home/End move the selection and keep it in view.
+//! Home/End move the selection and keep it in view. Which rows a `scrollTop` shows is
+//! [`scroll_map`]'s business: the same pixels up to 500,000 rows, a proportional mapping with
+//! row-by-row wheel steps beyond (a browser cannot lay out 2.6 million rows × 30 px).
+//! The viewport's `data-offset` says where the list is (px of rows above its top edge), for tests.
 
 use std::rc::Rc;
 
@@ -18,8 +21,10 @@ use crate::format;
 use crate::protocol::{MessageId, MessageRow, ThreadItem};
 use crate::state::Rows;
 
-/// Height of one row in CSS pixels.
-pub const ROW_HEIGHT: f64 = 30.0;
+mod scroll_map;
+
+pub use scroll_map::ROW_HEIGHT;
+use scroll_map::ScrollMap;
 /// Rows drawn above and below the visible ones.
 const OVERSCAN: usize = 10;
 
@@ -112,8 +117,10 @@ pub fn message_list(p: &MessageListProps) -> Html {
     let viewport = use_node_ref();
     let sizer = use_node_ref();
     let window = use_node_ref();
-    // (scroll top, viewport height) in px.
-    let view = use_state(|| (0.0f64, 600.0f64));
+    // Scroll position ↔ rows (the viewport height is measured once mounted); scroll events update
+    // it and ask for a render.
+    let map = use_mut_ref(|| ScrollMap::new(0, 600.0));
+    let redraw = use_force_update();
 
     let by_id = use_memo(p.rows.clone(), |rows| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
     let all_rows = p.rows.borrow();
@@ -184,31 +191,38 @@ pub fn message_list(p: &MessageListProps) -> Html {
         (None, Some(o)) => o.len(),
         (None, None) => all_rows.len(),
     };
-    let first = ((view.0 / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN).min(total);
-    let visible = (view.1 / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
-    let last = (first + visible).min(total);
+    let (first, last, window_y, canvas, offset) = {
+        let mut m = map.borrow_mut();
+        let height = m.viewport();
+        m.resize(total, height);
+        let (first, last, y) = m.window(OVERSCAN);
+        (first, last, y, m.canvas(), m.offset())
+    };
 
     // Size the scroll area and place the window, after every render.
     {
         let (sizer, window) = (sizer.clone(), window.clone());
         use_effect(move || {
-            set_px(&sizer, "height", total as f64 * ROW_HEIGHT);
+            set_px(&sizer, "height", canvas);
             if let Some(el) = window.cast::<HtmlElement>() {
-                let _ = el.style().set_property("transform", &format!("translateY({}px)", first as f64 * ROW_HEIGHT));
+                let _ = el.style().set_property("transform", &format!("translateY({window_y}px)"));
             }
         });
     }
 
     // Measure the viewport once mounted and whenever the window resizes.
     {
-        let (viewport, view) = (viewport.clone(), view.clone());
+        let (viewport, map, redraw) = (viewport.clone(), map.clone(), redraw.clone());
         use_effect_with((), move |_| {
             let measure = {
                 let viewport = viewport.clone();
-                let view = view.clone();
                 move || {
                     if let Some(el) = viewport.cast::<Element>() {
-                        view.set((el.scroll_top() as f64, el.client_height() as f64));
+                        let mut m = map.borrow_mut();
+                        m.set_viewport(el.client_height() as f64);
+                        m.scrolled(el.scroll_top() as f64);
+                        drop(m);
+                        redraw.force_update();
                     }
                 }
             };
@@ -219,26 +233,32 @@ pub fn message_list(p: &MessageListProps) -> Html {
     }
 
     let on_scroll = {
-        let view = view.clone();
+        let (map, redraw) = (map.clone(), redraw.clone());
         Callback::from(move |e: Event| {
             if let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                view.set((el.scroll_top() as f64, el.client_height() as f64));
+                let mut m = map.borrow_mut();
+                m.set_viewport(el.client_height() as f64);
+                m.scrolled(el.scroll_top() as f64);
+                drop(m);
+                redraw.force_update();
             }
         })
     };
 
     // Keep the selection in view when it moves by keyboard.
     let reveal = {
-        let viewport = viewport.clone();
+        let (viewport, map, redraw) = (viewport.clone(), map.clone(), redraw.clone());
         move |pos: usize| {
             if let Some(el) = viewport.cast::<Element>() {
-                let top = pos as f64 * ROW_HEIGHT;
-                let height = el.client_height() as f64;
-                let scroll = el.scroll_top() as f64;
-                if top < scroll {
+                let mut m = map.borrow_mut();
+                // Catch up with a scroll whose event has not arrived yet.
+                m.set_viewport(el.client_height() as f64);
+                m.scrolled(el.scroll_top() as f64);
+                let to = m.reveal(pos);
+                drop(m);
+                if let Some(top) = to {
                     el.set_scroll_top(top as i32);
-                } else if top + ROW_HEIGHT > scroll + height {
-                    el.set_scroll_top((top + ROW_HEIGHT - height) as i32);
+                    redraw.force_update();
                 }
             }
         }
@@ -247,13 +267,13 @@ pub fn message_list(p: &MessageListProps) -> Html {
     let on_key = {
         let selected = p.selected;
         let on_select = p.on_select.clone();
-        let view = view.clone();
+        let map = map.clone();
         let line = line.clone();
         Callback::from(move |e: KeyboardEvent| {
             if total == 0 {
                 return;
             }
-            let page = ((view.1 / ROW_HEIGHT) as isize - 1).max(1);
+            let page = ((map.borrow().viewport() / ROW_HEIGHT) as isize - 1).max(1);
             if e.key() == "Enter" {
                 // Enter opens the selected message for reading: keyboard focus moves into the reader (Esc
                 // comes back). With nothing selected it selects the first message.
@@ -385,7 +405,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 { sort_header(SortKey::Size, "col-size", "Size", "Sort by size", &sort) }
             </div>
             <div class="viewport" ref={viewport} tabindex="0" role="listbox" aria-label="Messages, sorted by date"
-                data-testid="message-list" onscroll={on_scroll} onkeydown={on_key}>
+                data-testid="message-list" data-offset={offset.to_string()} onscroll={on_scroll} onkeydown={on_key}>
                 <div class="sizer" ref={sizer}>
                     <div class="window" ref={window}>{ rows_html }</div>
                 </div>
