@@ -6,7 +6,8 @@
 //! rather than through `style=` attributes, which it forbids. Click selects; ↑/↓, Page Up/Down,
 //! Home/End move the selection and keep it in view. Which rows a `scrollTop` shows is
 //! [`scroll_map`]'s business: the same pixels up to 500,000 rows, a proportional mapping with
-//! row-by-row wheel steps beyond (a browser cannot lay out 2.6 million rows × 30 px).
+//! row-by-row wheel steps beyond (a browser cannot lay out 2.6 million rows × 30 px). A key press
+//! finds the selection where it was last seen (a few probes), not by searching the list from the top.
 //! The viewport's `data-offset` says where the list is (px of rows above its top edge), for tests.
 
 use std::rc::Rc;
@@ -121,6 +122,8 @@ pub fn message_list(p: &MessageListProps) -> Html {
     // it and ask for a render.
     let map = use_mut_ref(|| ScrollMap::new(0, 600.0));
     let redraw = use_force_update();
+    // The selected message and the line it was last seen at.
+    let seen = use_mut_ref(|| None::<(MessageId, usize)>);
 
     let by_id = use_memo(p.rows.clone(), |rows| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
     let all_rows = p.rows.borrow();
@@ -264,10 +267,26 @@ pub fn message_list(p: &MessageListProps) -> Html {
         }
     };
 
+    // Where the selection is: in date order its row index, else where it was last seen (or the top
+    // of the view), checked and searched outward from there.
+    let selected_line = {
+        let (by_id, seen, line) = (by_id.clone(), seen.clone(), line.clone());
+        let direct = threaded.is_none() && order.is_none();
+        move |id: MessageId| -> Option<usize> {
+            let hint = direct
+                .then(|| by_id.get(&id).copied())
+                .flatten()
+                .or_else(|| seen.borrow().filter(|s| s.0 == id).map(|s| s.1))
+                .unwrap_or(first);
+            find_line(total, hint, id, |i| line(i).and_then(|l| l.0))
+        }
+    };
+
     let on_key = {
         let selected = p.selected;
         let on_select = p.on_select.clone();
         let map = map.clone();
+        let seen = seen.clone();
         let line = line.clone();
         Callback::from(move |e: KeyboardEvent| {
             if total == 0 {
@@ -295,7 +314,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
             };
             e.prevent_default();
             let last = total as isize - 1;
-            let current = selected.and_then(|id| (0..total).find(|&i| line(i).and_then(|l| l.0) == Some(id)));
+            let current = selected.and_then(&selected_line);
             let mut pos = match current {
                 Some(p) => (p as isize).saturating_add(delta).clamp(0, last),
                 None if delta < 0 => last,
@@ -307,6 +326,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 pos += step;
             }
             let Some(id) = (0..=last).contains(&pos).then(|| line(pos as usize).and_then(|l| l.0)).flatten() else { return };
+            *seen.borrow_mut() = Some((id, pos as usize));
             reveal(pos as usize);
             on_select.emit(id);
         })
@@ -325,6 +345,10 @@ pub fn message_list(p: &MessageListProps) -> Html {
             }),
         })
         .collect();
+    // The selection in view (clicked, or moved to by keyboard): remember its line.
+    if let Some(k) = lines.iter().position(|l| matches!(l, Line::Message(r, _) if Some(r.id) == p.selected)) {
+        *seen.borrow_mut() = p.selected.map(|id| (id, first + k));
+    }
     let rows_html: Html = lines
         .into_iter()
         .enumerate()
@@ -478,11 +502,70 @@ pub fn highlight(text: &str, terms: &[String]) -> Html {
     out.into_iter().collect()
 }
 
+/// The line among `total` whose message is `id`: line `hint` first, then outward from it, nearest
+/// first. A selection that is where it was last seen costs one probe, one a few lines away a few;
+/// one that is not in the list, one pass.
+fn find_line(total: usize, hint: usize, id: MessageId, line_id: impl Fn(usize) -> Option<MessageId>) -> Option<usize> {
+    let hint = hint.min(total.checked_sub(1)?);
+    for d in 0..total {
+        let below = Some(hint + d).filter(|&i| i < total);
+        let above = hint.checked_sub(d).filter(|_| d > 0);
+        if below.is_none() && above.is_none() {
+            break;
+        }
+        if let Some(i) = below.into_iter().chain(above).find(|&i| line_id(i) == Some(id)) {
+            return Some(i);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod highlight_tests {
     #[test]
     fn folds_like_the_index_for_latin_accents() {
         assert_eq!(super::fold("Hervé"), "herve");
         assert_eq!(super::fold("RÉUNION"), "reunion");
+    }
+}
+
+#[cfg(test)]
+mod find_line_tests {
+    use std::cell::Cell;
+
+    use super::find_line;
+
+    /// 2.6 M lines, every 7th a placeholder (no message), message ids in reverse order.
+    fn line_id(i: usize) -> Option<u32> {
+        (i % 7 != 3).then(|| (10_000_000 - i) as u32)
+    }
+
+    #[test]
+    fn the_selection_where_it_was_seen_costs_one_probe() {
+        let total = 2_600_000;
+        let probes = Cell::new(0);
+        let counted = |i: usize| {
+            probes.set(probes.get() + 1);
+            line_id(i)
+        };
+        let id = line_id(2_599_990).unwrap();
+        assert_eq!(find_line(total, 2_599_990, id, counted), Some(2_599_990));
+        assert_eq!(probes.get(), 1);
+        // Moved a page on since (another view of the same list): a few probes either way.
+        probes.set(0);
+        assert_eq!(find_line(total, 2_599_962, id, counted), Some(2_599_990));
+        assert_eq!(find_line(total, 2_599_999, id, counted), Some(2_599_990));
+        assert!(probes.get() <= 2 * 28 + 1 + 2 * 9 + 1, "{} probes", probes.get());
+    }
+
+    #[test]
+    fn anywhere_else_it_is_still_found_and_a_stranger_is_not() {
+        let total = 2_600_000;
+        for (hint, at) in [(0, 2_599_998), (2_599_999, 0), (1_300_000, 5), (usize::MAX, 1_234_567), (18, 18)] {
+            assert_eq!(find_line(total, hint, line_id(at).unwrap(), line_id), Some(at), "hint {hint}");
+        }
+        assert_eq!(find_line(total, 1_000, 42, line_id), None);
+        assert_eq!(find_line(0, 0, 1, line_id), None);
+        assert_eq!(find_line(1, 5, 10_000_000, line_id), Some(0));
     }
 }
