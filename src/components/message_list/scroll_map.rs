@@ -104,13 +104,25 @@ impl ScrollMap {
         (self.content() - self.viewport).max(0.0)
     }
 
+    /// Where `scroll` counts as being: dragging the thumb to an end can stop a pixel short
+    /// (Chromium does), which would hide f px of the first or last row, so within a pixel of an
+    /// end is that end.
+    fn snapped(&self, scroll: f64) -> f64 {
+        let max = self.max_scroll();
+        match scroll.clamp(0.0, max) {
+            s if s <= 1.0 => 0.0,
+            s if s >= max - 1.0 => max,
+            s => s,
+        }
+    }
+
     /// The proportional offset for `scroll` (exactly 0 and exactly the last offset at the ends).
     fn proportional(&self, scroll: f64) -> f64 {
         let max = self.max_scroll();
         if max <= 0.0 {
             return 0.0;
         }
-        self.max_offset() * (scroll / max).clamp(0.0, 1.0)
+        self.max_offset() * (self.snapped(scroll) / max)
     }
 
     /// The offsets small moves may reach at `scroll`: `(lowest, highest)`. Both rise with `scroll`
@@ -121,6 +133,7 @@ impl ScrollMap {
         if max <= 0.0 {
             return (p, p);
         }
+        let scroll = self.snapped(scroll);
         // f − 1 px of drift per px from either end: at the top the band is then [s, (2f − 1) s].
         let k = self.max_offset() / max - 1.0;
         let drift = MAX_DRIFT.min(k * scroll).min(k * (max - scroll)).max(0.0);
@@ -154,7 +167,8 @@ impl ScrollMap {
             return;
         }
         let s = scroll.clamp(0.0, self.max_scroll());
-        let delta = s - self.scroll;
+        let delta = self.snapped(s) - self.snapped(self.scroll);
+        self.scroll = s;
         if delta == 0.0 {
             return;
         }
@@ -172,7 +186,6 @@ impl ScrollMap {
             local
         };
         self.offset = whole_px(offset, lo, hi);
-        self.scroll = s;
     }
 
     /// Scrolls as little as possible to show row `row` entirely; returns the `scrollTop` to set on
@@ -327,7 +340,10 @@ mod tests {
         assert!(m.scaled());
         assert_eq!(m.canvas(), MAX_CANVAS);
         let max_scroll = MAX_CANVAS - VIEW;
-        // Dragging the thumb to the bottom.
+        // Dragging the thumb to the bottom (Chromium may stop a pixel short).
+        m.scrolled(max_scroll - 1.0);
+        assert!(shows(&m, n - 1));
+        covers(&m);
         m.scrolled(max_scroll);
         assert_eq!(m.offset(), n as f64 * ROW_HEIGHT - VIEW);
         assert!(shows(&m, n - 1));
@@ -336,6 +352,8 @@ mod tests {
         assert_eq!(y + (last - m.window(10).0) as f64 * ROW_HEIGHT, MAX_CANVAS, "the window ends at the sizer's end");
         covers(&m);
         // And back to the top.
+        m.scrolled(1.0);
+        assert!(shows(&m, 0));
         m.scrolled(0.0);
         assert_eq!(m.offset(), 0.0);
         assert!(shows(&m, 0));
