@@ -8,6 +8,12 @@
 //!   message list is scrolled over its whole range (steps per animation frame, random jumps, and
 //!   keys on the focused list), in date order and in thread view, recording frame times and how
 //!   many row elements exist (the list is windowed). See `tests/bench/scroll.rs`.
+//! * `list_scroll_big` (issue #3): 1,200,000 messages, more rows than a browser can lay out at
+//!   30 px each (36 M px; Chromium stops at 33.5 M): once they are loaded (not waiting for the search
+//!   index, which would take hours here), the end of the list is reached by dragging the scrollbar's
+//!   thumb, by setting `scrollTop` and by the End key, a wheel is checked to move the rows pixel
+//!   for pixel, and the scroll driver runs in date order (its `keys-end` phase: the cost of a key
+//!   press near the end of the list). See `tests/bench/scroll.rs`.
 //! * `search_200k` (issue #5): the same archive; once the search index is complete, ~50 varied
 //!   queries are typed into `[data-testid=search-input]` and timed from Enter to
 //!   `[data-testid=result-count]` showing the answer; the index is also built natively in this
@@ -24,12 +30,14 @@
 //! LEAKLOUPE_BENCH_MB=5120 cargo test --release --test browser_bench -- --ignored --nocapture ingest_throughput
 //! cargo test --release --test browser_bench -- --ignored --nocapture list_scroll_200k
 //! cargo test --release --test browser_bench -- --ignored --nocapture search_200k
+//! cargo test --release --test browser_bench -- --ignored --nocapture list_scroll_big
 //! ```
 //!
 //! Environment:
 //! * `LEAKLOUPE_BENCH_MB`: size of the generated mbox in MiB (default 1024; `ingest_throughput`).
 //! * `LEAKLOUPE_BENCH_MESSAGES`: messages in the synthetic mbox (default 200,000; the list and
 //!   search benchmarks).
+//! * `LEAKLOUPE_BENCH_BIG_MESSAGES`: messages in `list_scroll_big`'s mbox (default 1,200,000).
 //! * `LEAKLOUPE_BENCH_BROWSER=0`: `search_200k` runs its native part only (index memory, counts and
 //!   query times of the core), without a browser.
 //! * `LEAKLOUPE_BENCH_DIR`: where to write it (default the system temp dir); it is deleted afterwards.
@@ -743,6 +751,96 @@ async fn list_scroll_200k() {
     let build = build_fingerprint(&dist);
     let (path, size) = (file.path.clone(), file.size);
     with_browser("bench_scroll", Some(dist), Expect::Clean, move |ctx| list_scroll_scenario(ctx, path, size, n, build)).await;
+    drop(file);
+}
+
+/// Picks `file` and waits until all `messages` rows are in the list (ingest done; the search index
+/// is still being built). Returns report lines: ingest time and the page's wasm memory.
+async fn load_rows(ctx: &Ctx, file: &Path, size: u64, messages: u64) -> String {
+    use std::fmt::Write as _;
+    // The page's (UI module's) wasm memory, as the load probe of the other benchmarks reads it.
+    ctx.js("window.__big = {}; try { wasm_bindgen().then(w => { window.__big.mem = w.memory; }); } catch (e) {} return true;", vec![]).await;
+    let input = ctx.find("input[type=file][data-testid=file-input]").await;
+    let t0 = Instant::now();
+    input.send_keys(&file.display().to_string()).await.expect("send_keys the archive path to the file input");
+    let timeout = Duration::from_secs(env_u64("LEAKLOUPE_BENCH_TIMEOUT_S").unwrap_or(3_600));
+    let poll = "const s = document.querySelector('[data-testid=ingest-status]'); const c = document.querySelector('[data-testid=message-count]');\
+                return { state: s ? s.getAttribute('data-state') : null, bytes: s ? Number(s.getAttribute('data-bytes-done')) : 0,\
+                  mem: s ? Number(s.getAttribute('data-worker-memory')) : 0, count: c ? c.textContent.trim() : null };";
+    let mut last_print = Instant::now();
+    let done = loop {
+        assert!(t0.elapsed() < timeout, "loading {messages} messages: not within {timeout:?}");
+        if let Ok(v) = ctx.client.execute(poll, vec![]).await {
+            if v["state"] == "done" && load::count_of(&v["count"]) == messages {
+                break v;
+            }
+            if last_print.elapsed() > Duration::from_secs(10) {
+                last_print = Instant::now();
+                eprintln!(
+                    "  +{:>5.1}s ingest: state {} · {} MiB read · {} messages · worker wasm {:.0} MiB · load {}",
+                    t0.elapsed().as_secs_f64(),
+                    v["state"].as_str().unwrap_or("?"),
+                    v["bytes"].as_u64().unwrap_or(0) / MIB,
+                    v["count"].as_str().unwrap_or("?"),
+                    v["mem"].as_u64().unwrap_or(0) as f64 / MIB as f64,
+                    loadavg()
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    assert_eq!(done["bytes"].as_u64(), Some(size), "data-bytes-done at done must be the file size");
+    let app = ctx.js("const b = window.__big; return b && b.mem ? b.mem.buffer.byteLength : null;", vec![]).await;
+    let mut r = String::new();
+    let _ = writeln!(r, "archive               {size} bytes ({:.1} MiB), {messages} messages", size as f64 / MIB as f64);
+    let _ = writeln!(r, "ingest                {secs:.1} s (WebDriver clock, pick -> data-state=done and the full count), {:.1} MB/s", size as f64 / 1e6 / secs);
+    let _ = writeln!(
+        r,
+        "wasm memory           worker {:.1} MiB at done; page (UI module) {:.1} MiB",
+        done["mem"].as_u64().unwrap_or(0) as f64 / MIB as f64,
+        app.as_u64().unwrap_or(0) as f64 / MIB as f64
+    );
+    r
+}
+
+async fn list_scroll_big_scenario(ctx: Ctx, file: PathBuf, size: u64, messages: u64, build: String) {
+    use std::fmt::Write as _;
+    open_served(&ctx).await;
+    let mut r = String::new();
+    let _ = writeln!(r, "\n=== list past the browser's layout limit: {messages} messages (served build, headless Chromium, window 1400x900) ===");
+    let _ = writeln!(r, "build                 {build}");
+    r.push_str(&load_rows(&ctx, &file, size, messages).await);
+    let _ = writeln!(r, "load average {} (the worker is building the search index from here on)", loadavg());
+    let _ = writeln!(r, "reaching the end, date order:");
+    let end = scroll::reach_the_end(&ctx, messages, &mut r).await;
+    let before = loadavg();
+    let date = scroll::run_driver(&ctx, "date, big", None).await;
+    let _ = writeln!(r, "scroll driver, date order, {messages} rows, while the worker indexes (load average {before} before, {} after):", loadavg());
+    let date_json = scroll::report(&date, messages, &mut r);
+    ctx.save_screenshot("bench-scroll-big-date.png").await;
+    let _ = writeln!(r, "machine-readable: {}", serde_json::json!({ "end": end, "date": date_json }));
+    let _ = std::io::stderr().write_all(r.as_bytes());
+    for p in date_json["phases"].as_array().unwrap() {
+        assert!(p["rowsMax"].as_u64().unwrap_or(u64::MAX) < 1_000, "{}: {} row elements: the list is not windowed", p["name"], p["rowsMax"]);
+        if p["name"] == "sweep" {
+            assert_eq!(p["reachedEnd"], Value::Bool(true), "the sweep must reach the last row");
+        }
+    }
+}
+
+/// Issue #3: a list longer than the browser can lay out (1,200,000 rows × 30 px = 36 M px) —
+/// its end reachable by the scrollbar and by End, the wheel row by row, and the key cost at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo test --release --test browser_bench -- --ignored --nocapture list_scroll_big"]
+async fn list_scroll_big() {
+    let dist = require_dist();
+    let n = env_u64("LEAKLOUPE_BENCH_BIG_MESSAGES").unwrap_or(1_200_000).max(1);
+    let file = synth::write_synthetic_mbox(n);
+    bench_browser_args();
+    let build = build_fingerprint(&dist);
+    let (path, size) = (file.path.clone(), file.size);
+    with_browser("bench_scroll_big", Some(dist), Expect::Clean, move |ctx| list_scroll_big_scenario(ctx, path, size, n, build)).await;
     drop(file);
 }
 

@@ -4,7 +4,11 @@
 //! Every row has the same height ([`ROW_HEIGHT`] px, matched by static/style.css). Heights and
 //! offsets are set through the CSSOM (`element.style.setProperty`), which the page's CSP allows,
 //! rather than through `style=` attributes, which it forbids. Click selects; ↑/↓, Page Up/Down,
-//! Home/End move the selection and keep it in view.
+//! Home/End move the selection and keep it in view. Which rows a `scrollTop` shows is
+//! [`scroll_map`]'s business: the same pixels up to 500,000 rows, a proportional mapping with
+//! row-by-row wheel steps beyond (a browser cannot lay out 2.6 million rows × 30 px). A key press
+//! finds the selection where it was last seen (a few probes), not by searching the list from the top.
+//! The viewport's `data-offset` says where the list is (px of rows above its top edge), for tests.
 
 use std::rc::Rc;
 
@@ -18,8 +22,10 @@ use crate::format;
 use crate::protocol::{MessageId, MessageRow, ThreadItem};
 use crate::state::Rows;
 
-/// Height of one row in CSS pixels.
-pub const ROW_HEIGHT: f64 = 30.0;
+mod scroll_map;
+
+pub use scroll_map::ROW_HEIGHT;
+use scroll_map::ScrollMap;
 /// Rows drawn above and below the visible ones.
 const OVERSCAN: usize = 10;
 
@@ -112,8 +118,12 @@ pub fn message_list(p: &MessageListProps) -> Html {
     let viewport = use_node_ref();
     let sizer = use_node_ref();
     let window = use_node_ref();
-    // (scroll top, viewport height) in px.
-    let view = use_state(|| (0.0f64, 600.0f64));
+    // Scroll position ↔ rows (the viewport height is measured once mounted); scroll events update
+    // it and ask for a render.
+    let map = use_mut_ref(|| ScrollMap::new(0, 600.0));
+    let redraw = use_force_update();
+    // The selected message and the line it was last seen at.
+    let seen = use_mut_ref(|| None::<(MessageId, usize)>);
 
     let by_id = use_memo(p.rows.clone(), |rows| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
     // The ids in row order, so that filtering 200,000 rows by a search reads 800 KB, not every row.
@@ -187,31 +197,38 @@ pub fn message_list(p: &MessageListProps) -> Html {
         (None, Some(o)) => o.len(),
         (None, None) => all_rows.len(),
     };
-    let first = ((view.0 / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN).min(total);
-    let visible = (view.1 / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
-    let last = (first + visible).min(total);
+    let (first, last, window_y, canvas, offset) = {
+        let mut m = map.borrow_mut();
+        let height = m.viewport();
+        m.resize(total, height);
+        let (first, last, y) = m.window(OVERSCAN);
+        (first, last, y, m.canvas(), m.offset())
+    };
 
     // Size the scroll area and place the window, after every render.
     {
         let (sizer, window) = (sizer.clone(), window.clone());
         use_effect(move || {
-            set_px(&sizer, "height", total as f64 * ROW_HEIGHT);
+            set_px(&sizer, "height", canvas);
             if let Some(el) = window.cast::<HtmlElement>() {
-                let _ = el.style().set_property("transform", &format!("translateY({}px)", first as f64 * ROW_HEIGHT));
+                let _ = el.style().set_property("transform", &format!("translateY({window_y}px)"));
             }
         });
     }
 
     // Measure the viewport once mounted and whenever the window resizes.
     {
-        let (viewport, view) = (viewport.clone(), view.clone());
+        let (viewport, map, redraw) = (viewport.clone(), map.clone(), redraw.clone());
         use_effect_with((), move |_| {
             let measure = {
                 let viewport = viewport.clone();
-                let view = view.clone();
                 move || {
                     if let Some(el) = viewport.cast::<Element>() {
-                        view.set((el.scroll_top() as f64, el.client_height() as f64));
+                        let mut m = map.borrow_mut();
+                        m.set_viewport(el.client_height() as f64);
+                        m.scrolled(el.scroll_top() as f64);
+                        drop(m);
+                        redraw.force_update();
                     }
                 }
             };
@@ -222,41 +239,63 @@ pub fn message_list(p: &MessageListProps) -> Html {
     }
 
     let on_scroll = {
-        let view = view.clone();
+        let (map, redraw) = (map.clone(), redraw.clone());
         Callback::from(move |e: Event| {
             if let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                view.set((el.scroll_top() as f64, el.client_height() as f64));
+                let mut m = map.borrow_mut();
+                m.set_viewport(el.client_height() as f64);
+                m.scrolled(el.scroll_top() as f64);
+                drop(m);
+                redraw.force_update();
             }
         })
     };
 
     // Keep the selection in view when it moves by keyboard.
     let reveal = {
-        let viewport = viewport.clone();
+        let (viewport, map, redraw) = (viewport.clone(), map.clone(), redraw.clone());
         move |pos: usize| {
             if let Some(el) = viewport.cast::<Element>() {
-                let top = pos as f64 * ROW_HEIGHT;
-                let height = el.client_height() as f64;
-                let scroll = el.scroll_top() as f64;
-                if top < scroll {
+                let mut m = map.borrow_mut();
+                // Catch up with a scroll whose event has not arrived yet.
+                m.set_viewport(el.client_height() as f64);
+                m.scrolled(el.scroll_top() as f64);
+                let to = m.reveal(pos);
+                drop(m);
+                if let Some(top) = to {
                     el.set_scroll_top(top as i32);
-                } else if top + ROW_HEIGHT > scroll + height {
-                    el.set_scroll_top((top + ROW_HEIGHT - height) as i32);
+                    redraw.force_update();
                 }
             }
+        }
+    };
+
+    // Where the selection is: in date order its row index, else where it was last seen (or the top
+    // of the view), checked and searched outward from there.
+    let selected_line = {
+        let (by_id, seen, line) = (by_id.clone(), seen.clone(), line.clone());
+        let direct = threaded.is_none() && order.is_none();
+        move |id: MessageId| -> Option<usize> {
+            let hint = direct
+                .then(|| by_id.get(&id).copied())
+                .flatten()
+                .or_else(|| seen.borrow().filter(|s| s.0 == id).map(|s| s.1))
+                .unwrap_or(first);
+            find_line(total, hint, id, |i| line(i).and_then(|l| l.0))
         }
     };
 
     let on_key = {
         let selected = p.selected;
         let on_select = p.on_select.clone();
-        let view = view.clone();
+        let map = map.clone();
+        let seen = seen.clone();
         let line = line.clone();
         Callback::from(move |e: KeyboardEvent| {
             if total == 0 {
                 return;
             }
-            let page = ((view.1 / ROW_HEIGHT) as isize - 1).max(1);
+            let page = ((map.borrow().viewport() / ROW_HEIGHT) as isize - 1).max(1);
             if e.key() == "Enter" {
                 // Enter opens the selected message for reading: keyboard focus moves into the reader (Esc
                 // comes back). With nothing selected it selects the first message.
@@ -278,7 +317,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
             };
             e.prevent_default();
             let last = total as isize - 1;
-            let current = selected.and_then(|id| (0..total).find(|&i| line(i).and_then(|l| l.0) == Some(id)));
+            let current = selected.and_then(&selected_line);
             let mut pos = match current {
                 Some(p) => (p as isize).saturating_add(delta).clamp(0, last),
                 None if delta < 0 => last,
@@ -290,6 +329,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 pos += step;
             }
             let Some(id) = (0..=last).contains(&pos).then(|| line(pos as usize).and_then(|l| l.0)).flatten() else { return };
+            *seen.borrow_mut() = Some((id, pos as usize));
             reveal(pos as usize);
             on_select.emit(id);
         })
@@ -308,6 +348,10 @@ pub fn message_list(p: &MessageListProps) -> Html {
             }),
         })
         .collect();
+    // The selection in view (clicked, or moved to by keyboard): remember its line.
+    if let Some(k) = lines.iter().position(|l| matches!(l, Line::Message(r, _) if Some(r.id) == p.selected)) {
+        *seen.borrow_mut() = p.selected.map(|id| (id, first + k));
+    }
     let rows_html: Html = lines
         .into_iter()
         .enumerate()
@@ -388,7 +432,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
                 { sort_header(SortKey::Size, "col-size", "Size", "Sort by size", &sort) }
             </div>
             <div class="viewport" ref={viewport} tabindex="0" role="listbox" aria-label="Messages, sorted by date"
-                data-testid="message-list" onscroll={on_scroll} onkeydown={on_key}>
+                data-testid="message-list" data-offset={offset.to_string()} onscroll={on_scroll} onkeydown={on_key}>
                 <div class="sizer" ref={sizer}>
                     <div class="window" ref={window}>{ rows_html }</div>
                 </div>
@@ -461,11 +505,70 @@ pub fn highlight(text: &str, terms: &[String]) -> Html {
     out.into_iter().collect()
 }
 
+/// The line among `total` whose message is `id`: line `hint` first, then outward from it, nearest
+/// first. A selection that is where it was last seen costs one probe, one a few lines away a few;
+/// one that is not in the list, one pass.
+fn find_line(total: usize, hint: usize, id: MessageId, line_id: impl Fn(usize) -> Option<MessageId>) -> Option<usize> {
+    let hint = hint.min(total.checked_sub(1)?);
+    for d in 0..total {
+        let below = Some(hint + d).filter(|&i| i < total);
+        let above = hint.checked_sub(d).filter(|_| d > 0);
+        if below.is_none() && above.is_none() {
+            break;
+        }
+        if let Some(i) = below.into_iter().chain(above).find(|&i| line_id(i) == Some(id)) {
+            return Some(i);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod highlight_tests {
     #[test]
     fn folds_like_the_index_for_latin_accents() {
         assert_eq!(super::fold("Hervé"), "herve");
         assert_eq!(super::fold("RÉUNION"), "reunion");
+    }
+}
+
+#[cfg(test)]
+mod find_line_tests {
+    use std::cell::Cell;
+
+    use super::find_line;
+
+    /// 2.6 M lines, every 7th a placeholder (no message), message ids in reverse order.
+    fn line_id(i: usize) -> Option<u32> {
+        (i % 7 != 3).then(|| (10_000_000 - i) as u32)
+    }
+
+    #[test]
+    fn the_selection_where_it_was_seen_costs_one_probe() {
+        let total = 2_600_000;
+        let probes = Cell::new(0);
+        let counted = |i: usize| {
+            probes.set(probes.get() + 1);
+            line_id(i)
+        };
+        let id = line_id(2_599_990).unwrap();
+        assert_eq!(find_line(total, 2_599_990, id, counted), Some(2_599_990));
+        assert_eq!(probes.get(), 1);
+        // Moved a page on since (another view of the same list): a few probes either way.
+        probes.set(0);
+        assert_eq!(find_line(total, 2_599_962, id, counted), Some(2_599_990));
+        assert_eq!(find_line(total, 2_599_999, id, counted), Some(2_599_990));
+        assert!(probes.get() <= 2 * 28 + 1 + 2 * 9 + 1, "{} probes", probes.get());
+    }
+
+    #[test]
+    fn anywhere_else_it_is_still_found_and_a_stranger_is_not() {
+        let total = 2_600_000;
+        for (hint, at) in [(0, 2_599_998), (2_599_999, 0), (1_300_000, 5), (usize::MAX, 1_234_567), (18, 18)] {
+            assert_eq!(find_line(total, hint, line_id(at).unwrap(), line_id), Some(at), "hint {hint}");
+        }
+        assert_eq!(find_line(total, 1_000, 42, line_id), None);
+        assert_eq!(find_line(0, 0, 1, line_id), None);
+        assert_eq!(find_line(1, 5, 10_000_000, line_id), Some(0));
     }
 }

@@ -20,10 +20,17 @@
 //! list's handler listens to; the browser's own default scrolling is not involved (the handler
 //! prevents it and scrolls the selection into view itself). Each key selects a message, so the
 //! reader asks the worker for it, as it would for a user holding the key down.
+//!
+//! [`reach_the_end`] checks, with real input through WebDriver, that the end of a list too long for
+//! the browser's layout (over 500,000 rows the list maps `scrollTop` to rows, see
+//! `src/components/message_list/scroll_map.rs`) is reachable: dragging the scrollbar's thumb to the
+//! bottom, the End key, and that a mouse wheel still moves the rows pixel for pixel in the middle.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, WheelAction, WheelActions, MOUSE_BUTTON_LEFT};
+use fantoccini::key::Key;
 use serde_json::Value;
 
 use super::harness::Ctx;
@@ -195,8 +202,14 @@ pub fn report(r: &Value, total_lines: u64, out: &mut String) -> Value {
     let sweep = r["phases"].as_array().and_then(|a| a.iter().find(|p| p["name"] == "sweep").cloned()).unwrap_or(Value::Null);
     let _ = writeln!(
         out,
-        "  row height {} px; {} lines in this view ({:.0} px of scroll height); the sweep ended at scrollTop {} of {}, last row rendered: {}",
-        r["rowH"], total_lines, total_lines as f64 * r["rowH"].as_f64().unwrap_or(30.0), sweep["topEnd"], sweep["maxTop"], sweep["reachedEnd"]
+        "  row height {} px; {} lines in this view ({:.0} px of rows, scroll height {} px); the sweep ended at scrollTop {} of {}, last row rendered: {}",
+        r["rowH"],
+        total_lines,
+        total_lines as f64 * r["rowH"].as_f64().unwrap_or(30.0),
+        sweep["scrollHeight"],
+        sweep["topEnd"],
+        sweep["maxTop"],
+        sweep["reachedEnd"]
     );
     let _ = writeln!(
         out,
@@ -205,4 +218,151 @@ pub fn report(r: &Value, total_lines: u64, out: &mut String) -> Value {
     let _ = writeln!(out, "   app: ms from the scroll event or key press to the list's DOM updated, i.e. the app's handler and render)");
     serde_json::json!({ "phases": summary, "all": { "frames": s.n, "p50": s.p50, "p95": s.p95, "p99": s.p99, "max": s.max,
         "over16": count_over(&all, 16.7), "over20": count_over(&all, 20.0), "over50": count_over(&all, 50.0) } })
+}
+
+/// Where the list is: its scroll position, `data-offset` (px of rows above the viewport's top), the
+/// sizer, the last rendered row against the viewport's bottom, and the selected row.
+const LIST_STATE: &str = r#"
+const vp = document.querySelector('[data-testid=message-list]');
+const win = vp.querySelector('.window'), sizer = vp.querySelector('.sizer');
+const rows = win.querySelectorAll('.row'), lastRow = rows[rows.length - 1];
+const vr = vp.getBoundingClientRect(), top = vr.top + vp.clientTop, bottom = top + vp.clientHeight;
+const sel = win.querySelector('[aria-selected=true]');
+const sr = sel ? sel.getBoundingClientRect() : null;
+const subj = document.querySelector('[data-testid=reader-subject]');
+return { scrollTop: vp.scrollTop, maxTop: vp.scrollHeight - vp.clientHeight, scrollHeight: vp.scrollHeight,
+  sizer: sizer.getBoundingClientRect().height, offset: Number(vp.dataset.offset), clientHeight: vp.clientHeight,
+  left: vr.left, right: vr.right, top, bottom, scrollbar: vp.offsetWidth - vp.clientWidth,
+  lastRowGap: lastRow ? bottom - lastRow.getBoundingClientRect().bottom : null,
+  windowAtSizerEnd: !!lastRow && Math.abs(win.getBoundingClientRect().bottom - sizer.getBoundingClientRect().bottom) <= 1.5,
+  selected: sel ? sel.dataset.id : null, selectedIsLast: !!sel && sel === lastRow,
+  selectedInView: !!sr && sr.top >= top - 0.5 && sr.bottom <= bottom + 0.5,
+  reader: subj ? subj.textContent : null };
+"#;
+
+async fn list_state(ctx: &Ctx) -> Value {
+    ctx.js(LIST_STATE, vec![]).await
+}
+
+/// Checks with real input that the end of a long list is reachable and that a wheel moves it
+/// pixel for pixel; returns the measurements. Panics when the end is not reachable.
+pub async fn reach_the_end(ctx: &Ctx, lines: u64, out: &mut String) -> Value {
+    let wait_end = |what: &'static str| {
+        let js = format!(
+            "const state = () => {{ {LIST_STATE} }}; const s = state(); \
+             return s.offset === {lines} * 30 - s.clientHeight && Math.abs(s.lastRowGap) < 1 && s.windowAtSizerEnd ? s : null;"
+        );
+        async move { ctx.wait_js(what, Duration::from_secs(60), &js).await }
+    };
+    let s0 = list_state(ctx).await;
+    let _ = writeln!(
+        out,
+        "  {lines} lines = {:.0} px of rows; sizer {} px, scroll height {} px, viewport {} px, scrollbar {} px wide",
+        lines as f64 * 30.0,
+        s0["sizer"],
+        s0["scrollHeight"],
+        s0["clientHeight"],
+        s0["scrollbar"]
+    );
+    assert!(s0["sizer"].as_f64().unwrap_or(f64::MAX) <= 15_000_000.0 + 1.0, "the sizer is not capped: {s0}");
+
+    // 1. Drag the scrollbar's thumb from the top to the bottom with the mouse.
+    let x = s0["right"].as_f64().unwrap() - (s0["scrollbar"].as_f64().unwrap_or(15.0) / 2.0).max(3.0);
+    let (top, bottom) = (s0["top"].as_f64().unwrap(), s0["bottom"].as_f64().unwrap());
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo { duration: None, x, y: top + 22.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveTo { duration: Some(Duration::from_millis(300)), x, y: bottom - 2.0 })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    let t = Instant::now();
+    ctx.client.perform_actions(drag).await.expect("drag the list's scrollbar thumb");
+    let _ = ctx.client.release_actions().await;
+    let dragged = list_state(ctx).await;
+    // (Chromium may stop the thumb a pixel short of the end; the list takes that as the end.)
+    let by_drag = dragged["scrollTop"].as_f64().unwrap_or(0.0) >= dragged["maxTop"].as_f64().unwrap_or(f64::MAX) - 1.0;
+    if by_drag && s0["sizer"].as_f64() < Some(lines as f64 * 30.0) {
+        let end = wait_end("the last line after dragging the thumb to the bottom").await;
+        let _ = writeln!(
+            out,
+            "  thumb dragged to the bottom: scrollTop {} of {}, offset {} (= lines × 30 − viewport), last row's bottom {} px from the viewport's, {:.0} ms",
+            end["scrollTop"],
+            end["maxTop"],
+            end["offset"],
+            end["lastRowGap"],
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    } else if by_drag {
+        let _ = writeln!(
+            out,
+            "  thumb dragged to the bottom: scrollTop {} of {}, offset {} (1 px of scrolling is 1 px of rows at this size), last row's bottom {} px from the viewport's",
+            dragged["scrollTop"],
+            dragged["maxTop"],
+            dragged["offset"],
+            dragged["lastRowGap"]
+        );
+    } else {
+        let _ = writeln!(out, "  NOTE: the mouse drag did not take the thumb to the bottom ({dragged}); setting scrollTop instead");
+    }
+    ctx.save_screenshot("bench-scroll-big-dragged-to-end.png").await;
+    // 2. scrollTop set to the bottom (what a drag or the End key of the browser does).
+    ctx.js("const vp = document.querySelector('[data-testid=message-list]'); vp.scrollTop = 0; return true;", vec![]).await;
+    ctx.wait_js("the top", Duration::from_secs(30), "return document.querySelector('[data-testid=message-list]').dataset.offset === '0';").await;
+    ctx.js("const vp = document.querySelector('[data-testid=message-list]'); vp.scrollTop = vp.scrollHeight; return true;", vec![]).await;
+    let set = wait_end("the last line after setting scrollTop to the bottom").await;
+    let _ = writeln!(out, "  scrollTop set to the bottom: scrollTop {} of {}, offset {}", set["scrollTop"], set["maxTop"], set["offset"]);
+
+    // 3. A wheel in the middle moves the rows as far as the scrollbar (after a jump there).
+    ctx.js("const vp = document.querySelector('[data-testid=message-list]'); vp.scrollTop = Math.round((vp.scrollHeight - vp.clientHeight) * 0.6); return true;", vec![]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = list_state(ctx).await;
+    let mut wheel = WheelActions::new("wheel".into());
+    let (cx, cy) = ((s0["left"].as_f64().unwrap() + x) / 2.0, (top + bottom) / 2.0);
+    for _ in 0..10 {
+        wheel = wheel.then(WheelAction::Scroll { duration: None, x: cx as i64, y: cy as i64, delta_x: 0, delta_y: 120 });
+        wheel = wheel.then(WheelAction::Pause { duration: Duration::from_millis(30) });
+    }
+    ctx.client.perform_actions(wheel).await.expect("wheel over the list");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let after = list_state(ctx).await;
+    let d_scroll = after["scrollTop"].as_f64().unwrap() - before["scrollTop"].as_f64().unwrap();
+    let d_rows = after["offset"].as_f64().unwrap() - before["offset"].as_f64().unwrap();
+    let f = (lines as f64 * 30.0 - before["clientHeight"].as_f64().unwrap()) / before["maxTop"].as_f64().unwrap();
+    let _ = writeln!(
+        out,
+        "  jump to 60 %: scrollTop {} → offset {} (proportional: {:.0}, f = {f:.3}); then 10 wheel notches of 120: scrollTop +{d_scroll}, rows +{d_rows} px ({:.1} rows)",
+        before["scrollTop"],
+        before["offset"],
+        before["scrollTop"].as_f64().unwrap() * f,
+        d_rows / 30.0
+    );
+    assert!(d_scroll > 0.0 && (d_rows - d_scroll).abs() <= 1.0, "the wheel must move the rows as far as the scrollbar: {before} → {after}");
+
+    // 4. End on the keyboard, from a selected row at the top.
+    ctx.js("const vp = document.querySelector('[data-testid=message-list]'); vp.scrollTop = 0; return true;", vec![]).await;
+    ctx.wait_js("the top", Duration::from_secs(30), "return document.querySelector('[data-testid=message-list]').dataset.offset === '0';").await;
+    ctx.find("[data-testid=message-list] [data-testid=message-row]").await.click().await.expect("click the first row");
+    let list = ctx.find("[data-testid=message-list]").await;
+    let t = Instant::now();
+    list.send_keys(&String::from(char::from(Key::End))).await.expect("End on the list");
+    let end = ctx
+        .wait_js(
+            "End to select the last line",
+            Duration::from_secs(60),
+            &format!(
+                "const state = () => {{ {LIST_STATE} }}; const s = state(); \
+                 return s.selectedIsLast && s.selectedInView && s.offset === {lines} * 30 - s.clientHeight && s.windowAtSizerEnd ? s : null;"
+            ),
+        )
+        .await;
+    let _ = writeln!(
+        out,
+        "  End key: the last line selected and in view (id {}, scrollTop {} of {}, offset {}), {:.0} ms through WebDriver",
+        end["selected"],
+        end["scrollTop"],
+        end["maxTop"],
+        end["offset"],
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    ctx.save_screenshot("bench-scroll-big-end-key.png").await;
+    serde_json::json!({ "dragToEnd": by_drag, "dragged": dragged, "set": set, "wheel": { "before": before, "after": after, "scroll": d_scroll, "rows": d_rows }, "end": end })
 }

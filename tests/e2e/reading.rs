@@ -92,6 +92,12 @@ pub async fn panes_enter_charset(ctx: Ctx, target: Target) {
     assert_eq!(active_testid(&ctx).await, "message-list");
     list.send_keys("j").await.expect("j on the list");
     ctx.wait_js("j still moves after coming back", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Third';").await;
+    // Home and End: the first and the last message, with the list (3 rows) not scrolled.
+    list.send_keys(&String::from(char::from(Key::Home))).await.expect("Home on the list");
+    ctx.wait_js("Home selects the first message", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Budget (mislabelled)';").await;
+    list.send_keys(&String::from(char::from(Key::End))).await.expect("End on the list");
+    ctx.wait_js("End selects the last message", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Third';").await;
+    assert_eq!(s(&ctx.js("return document.querySelector('[data-testid=message-list]').dataset.offset;", vec![]).await), "0");
 
     // Panes: a real mouse drag of the list/reader divider widens the list by the distance dragged.
     let before = width(&ctx, "message-list").await;
