@@ -65,7 +65,6 @@ struct Location {
 /// Where a message lives: the first location is read; the others hold the same bytes.
 struct Stored {
     locations: Vec<Location>,
-    message_id: Option<String>,
     /// Messages found attached to this one: (id, subject).
     children: Vec<(MessageId, String)>,
     /// The message this one was found attached to.
@@ -481,8 +480,12 @@ fn open(id: MessageId) -> Result<MessageView, String> {
         let st = st.borrow();
         let stored = st.messages.get(id as usize);
         let locations: Vec<Location> = stored.map(|s| s.locations.clone()).unwrap_or_default();
-        let others: Vec<MessageId> = stored
-            .and_then(|s| s.message_id.as_deref())
+        // Every distinct message has its threading entry at its id, Message-ID included.
+        let others: Vec<MessageId> = st
+            .threading
+            .get(id as usize)
+            .filter(|t| t.id == id)
+            .and_then(|t| t.message_id.as_deref())
             .map(|mid| st.dedup.variants(mid).iter().copied().filter(|&o| o != id).collect())
             .unwrap_or_default();
         (locations, others)
@@ -621,7 +624,7 @@ impl Forwarder {
                     }
                 }
                 _ => {
-                    st.messages.push(Stored { locations: vec![location], message_id: summary.message_id.clone(), children: Vec::new(), parent });
+                    st.messages.push(Stored { locations: vec![location], children: Vec::new(), parent });
                     st.threading.push(thread::ThreadInput {
                         id,
                         message_id: summary.message_id.clone(),

@@ -36,10 +36,52 @@ pub enum Seen {
 }
 
 /// Remembers message hashes and Message-IDs.
+///
+/// Memory matters here: a 5 GB leak has millions of messages and this holds every one. A SHA-256
+/// given as 64 hex digits is kept as its 32 bytes (a hex `String` costs 76 bytes plus the map's own);
+/// anything else (tests, other digests) as text. A Message-ID seen once keeps its id inline.
 #[derive(Debug, Default, Clone)]
 pub struct DedupIndex {
-    by_hash: HashMap<String, u32>,
-    by_message_id: HashMap<String, Vec<u32>>,
+    by_hash: HashMap<[u8; 32], u32>,
+    by_other_hash: HashMap<String, u32>,
+    by_message_id: HashMap<Box<str>, Ids>,
+}
+
+/// The messages under one Message-ID: almost always one.
+#[derive(Debug, Clone)]
+enum Ids {
+    One([u32; 1]),
+    Many(Vec<u32>),
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Ids::One(one) => one,
+            Ids::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, id: u32) {
+        match self {
+            Ids::One([first]) => *self = Ids::Many(vec![*first, id]),
+            Ids::Many(v) => v.push(id),
+        }
+    }
+}
+
+/// The 32 bytes of a SHA-256 written as 64 hex digits (either case).
+fn digest_bytes(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *o = nibble(*pair.first()?)? << 4 | nibble(*pair.get(1)?)?;
+    }
+    Some(out)
 }
 
 /// Message-IDs compare without angle brackets and surrounding space; the local part is case
@@ -54,40 +96,55 @@ impl DedupIndex {
     /// Record message `id` with its raw-bytes SHA-256 (hex) and Message-ID, and say what it is.
     /// A byte-identical duplicate is not recorded under its own id: callers keep `first`.
     pub fn observe(&mut self, id: u32, sha256: &str, message_id: Option<&str>) -> Seen {
-        if let Some(&first) = self.by_hash.get(sha256) {
+        if let Some(first) = self.id_of(sha256) {
             return Seen::SameBytes { first };
         }
-        self.by_hash.insert(sha256.to_string(), id);
+        match digest_bytes(sha256) {
+            Some(d) => self.by_hash.insert(d, id),
+            None => self.by_other_hash.insert(sha256.to_string(), id),
+        };
         let Some(mid) = message_id.and_then(normalize_message_id) else {
             return Seen::New;
         };
-        let ids = self.by_message_id.entry(mid).or_default();
-        let seen = if ids.is_empty() { Seen::New } else { Seen::Variant { of: ids.clone() } };
-        ids.push(id);
-        seen
+        match self.by_message_id.get_mut(mid.as_str()) {
+            None => {
+                self.by_message_id.insert(mid.into_boxed_str(), Ids::One([id]));
+                Seen::New
+            }
+            Some(ids) => {
+                let seen = Seen::Variant {
+                    of: ids.as_slice().to_vec(),
+                };
+                ids.push(id);
+                seen
+            }
+        }
     }
 
     /// The message with these bytes (lowercase hex SHA-256), if one was observed.
     pub fn id_of(&self, sha256: &str) -> Option<u32> {
-        self.by_hash.get(sha256).copied()
+        match digest_bytes(sha256) {
+            Some(d) => self.by_hash.get(&d).copied(),
+            None => self.by_other_hash.get(sha256).copied(),
+        }
     }
 
     /// Every message recorded under the same Message-ID as `message_id`, in order found.
     pub fn variants(&self, message_id: &str) -> &[u32] {
         normalize_message_id(message_id)
-            .and_then(|m| self.by_message_id.get(&m))
-            .map(Vec::as_slice)
+            .and_then(|m| self.by_message_id.get(m.as_str()))
+            .map(Ids::as_slice)
             .unwrap_or(&[])
     }
 
     /// Number of distinct messages recorded.
     pub fn len(&self) -> usize {
-        self.by_hash.len()
+        self.by_hash.len() + self.by_other_hash.len()
     }
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.by_hash.is_empty()
+        self.by_hash.is_empty() && self.by_other_hash.is_empty()
     }
 }
 
@@ -155,6 +212,25 @@ mod tests {
         assert_eq!(ix.observe(2, "h3", Some("a@x")), Seen::Variant { of: vec![0, 1] });
         assert_eq!(ix.variants("<a@X>"), &[0, 1, 2]);
         assert_eq!(ix.observe(3, "h4", Some("<>")), Seen::New, "an empty Message-ID links nothing");
+    }
+
+    #[test]
+    fn sha256_digests_are_kept_as_bytes_and_found_again() {
+        let a = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let b = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+        let mut ix = DedupIndex::default();
+        assert_eq!(ix.observe(0, a, Some("<m@x>")), Seen::New);
+        assert_eq!(ix.observe(1, b, Some("m@x")), Seen::Variant { of: vec![0] });
+        assert_eq!(ix.observe(2, "not-a-digest", Some("<M@X>")), Seen::Variant { of: vec![0, 1] });
+        assert_eq!(ix.observe(3, a, None), Seen::SameBytes { first: 0 });
+        assert_eq!(ix.observe(4, "not-a-digest", None), Seen::SameBytes { first: 2 });
+        assert_eq!(ix.id_of(&a.to_uppercase()), Some(0));
+        assert_eq!(ix.id_of(b), Some(1));
+        assert_eq!(ix.id_of(&b.replace('6', "g")), None);
+        assert_eq!(ix.variants("<m@x>"), [0, 1, 2]);
+        assert_eq!(ix.len(), 3);
+        assert!(digest_bytes(&a[..63]).is_none());
+        assert_eq!(digest_bytes(a).map(|d| d[0]), Some(0x9f));
     }
 
     #[test]
