@@ -213,6 +213,8 @@ pub enum Event {
         total: u32,
         /// Bytes the search index takes in the worker's memory (`SearchIndex::memory_bytes`).
         memory: u64,
+        /// Why indexing stopped before the last message, if it did (search then covers `indexed`).
+        stopped: Option<String>,
     },
     /// The answer to [`Request::Search`].
     SearchResult {

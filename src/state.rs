@@ -178,6 +178,8 @@ pub struct State {
     pub index_progress: (u32, u32),
     /// Bytes the search index takes in the worker.
     pub index_memory: u64,
+    /// Why indexing stopped before the last message, if it did.
+    pub index_stopped: Option<String>,
     /// Facets of the latest search (of everything, for an empty query).
     pub facets: Rc<Vec<crate::protocol::Facet>>,
     /// The case work: annotations, saved searches, storage, exports.
@@ -482,9 +484,10 @@ impl State {
                 self.case.export = Some((name, url, size, summary));
             }
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
-            Event::IndexProgress { indexed, total, memory } => {
+            Event::IndexProgress { indexed, total, memory, stopped } => {
                 self.index_progress = (indexed, total);
                 self.index_memory = memory;
+                self.index_stopped = stopped;
             }
             Event::SearchResult { query, outcome, terms, facets } => {
                 self.facets = Rc::new(facets);

@@ -124,6 +124,8 @@ struct WorkerState {
     indexed: u32,
     /// Whether the indexing task is running.
     indexing: bool,
+    /// Why indexing stopped before the end (memory), once it did.
+    index_stopped: Option<String>,
     bytes_total: u64,
     bytes_done: u64,
     /// Folded words of the latest query, highlighted in the message opened next.
@@ -749,6 +751,14 @@ impl IngestSink for Forwarder {
 }
 
 fn progress(current: Option<(SourceId, u64)>) {
+    // Reading more would end the worker: stop as a Cancel does, and say why.
+    if let Some((source, _)) = current {
+        let stop = STATE.with(|st| st.borrow().running && !st.borrow().cancel).then(|| memory_exhausted("reading")).flatten();
+        if let Some(text) = stop {
+            STATE.with(|st| st.borrow_mut().cancel = true);
+            send(&Event::Problem { source, severity: protocol::Severity::Error, text });
+        }
+    }
     STATE.with(|st| {
         let st = st.borrow();
         send(&Event::Progress {
@@ -759,6 +769,23 @@ fn progress(current: Option<(SourceId, u64)>) {
             worker_memory: wasm_memory_bytes(),
         });
     });
+}
+
+/// The worker's wasm memory beyond which it stops reading and indexing: a wasm32 module cannot grow past
+/// 4 GiB, and an allocation that fails there ends the worker (and every message not yet shown). The
+/// headroom covers what one step can still allocate (an 8 MiB read window, an archive entry of up to
+/// 256 MiB held while it is indexed, the messages being parsed).
+const MEMORY_CEILING: u64 = 3 * 1024 * 1024 * 1024 + 256 * 1024 * 1024;
+
+/// Why the worker must stop growing, when its memory passed [`MEMORY_CEILING`].
+fn memory_exhausted(doing: &str) -> Option<String> {
+    let used = wasm_memory_bytes();
+    (used > MEMORY_CEILING).then(|| {
+        format!(
+            "{doing} stopped: the worker uses {} of the 4 GB a browser gives one page's WebAssembly; what was done so far is kept. Open the rest of the archive in another tab (split it, e.g. by year)",
+            crate::format::bytes(used)
+        )
+    })
 }
 
 fn wasm_memory_bytes() -> u64 {
@@ -1332,6 +1359,10 @@ async fn index_pending() {
         if from >= to {
             break;
         }
+        if let Some(text) = memory_exhausted("indexing") {
+            STATE.with(|st| st.borrow_mut().index_stopped = Some(text));
+            break;
+        }
         for id in from..to {
             let raw = raw_for_index(id, &mut cache);
             // One parse serves the text index and the verdicts below.
@@ -1389,6 +1420,7 @@ fn index_progress() -> Event {
             indexed: st.indexed,
             total: u32::try_from(st.messages.len()).unwrap_or(u32::MAX),
             memory: st.index.memory_bytes() as u64,
+            stopped: st.index_stopped.clone(),
         }
     })
 }

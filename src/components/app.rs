@@ -428,7 +428,7 @@ pub fn app() -> Html {
         <div class={classes!("app", dragging.then_some("dragging"))}>
             <Toolbar phase={state.phase} bytes_done={state.bytes_done} bytes_total={state.bytes_total}
                 messages={state.message_count()} files={state.files.len()} rate={state.rate()} eta={state.eta_seconds()}
-                copies={state.copies} worker_memory={state.worker_memory} index_memory={state.index_memory} search={state.search.clone()} on_search={on_search.clone()}
+                copies={state.copies} worker_memory={state.worker_memory} index_memory={state.index_memory} index_stopped={state.index_stopped.clone()} search={state.search.clone()} on_search={on_search.clone()}
                 index_progress={state.index_progress} on_case={on_toggle_case.clone()} case_open={state.case.open}
                 forensics_open={state.forensics.open} forensics_count={state.forensics.view.as_ref().map(|v| v.findings.len())}
                 on_forensics={on_toggle_forensics.clone()}

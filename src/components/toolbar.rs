@@ -30,6 +30,8 @@ pub struct ToolbarProps {
     pub worker_memory: u64,
     /// Bytes the search index takes in the worker.
     pub index_memory: u64,
+    /// Why indexing stopped before the last message, if it did.
+    pub index_stopped: Option<String>,
     /// Called with picked files and their paths.
     pub on_files: Callback<Vec<(web_sys::File, String)>>,
     /// Stop reading.
@@ -145,7 +147,11 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                             }
                         })
                     }} />
-                if p.index_progress.0 < p.index_progress.1 {
+                if let Some(why) = &p.index_stopped {
+                    <span class="query-problem" data-testid="index-stopped" title={why.clone()}>
+                        { format!("search covers {} of {} messages", p.index_progress.0, p.index_progress.1) }
+                    </span>
+                } else if p.index_progress.0 < p.index_progress.1 {
                     <span class="muted" data-testid="index-progress" title="Search covers the messages indexed so far">
                         { format!("indexing {}%", u64::from(p.index_progress.0) * 100 / u64::from(p.index_progress.1.max(1))) }
                     </span>
