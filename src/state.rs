@@ -413,13 +413,20 @@ impl State {
                         f.messages += 1;
                     }
                 }
-                // The list is sorted and so, mostly, is a batch: sorting the batch and appending leaves
-                // two runs, which the stable sort merges in linear time.
+                // The list is sorted, and a batch mostly comes after it (mail files are roughly in date
+                // order): only the rows from where the batch's first row belongs are merged, not the
+                // whole list (2.6 M rows re-sorted for every batch of 2,000 made loading quadratic).
                 let mut new_rows = new_rows;
                 new_rows.sort_by_key(sort_key);
                 self.rows.update(|rows| {
+                    let from = new_rows.first().map_or(rows.len(), |first| {
+                        let k = sort_key(first);
+                        rows.partition_point(|r| sort_key(r) <= k)
+                    });
                     rows.extend(new_rows);
-                    rows.sort_by_key(sort_key);
+                    if let Some(tail) = rows.get_mut(from..) {
+                        tail.sort_by_key(sort_key);
+                    }
                 });
             }
             Event::Problem { source, severity, text } => {
@@ -586,6 +593,33 @@ mod tests {
 
     fn reduce(state: Rc<State>, action: Action) -> Rc<State> {
         state.reduce(action)
+    }
+
+    #[test]
+    fn batches_in_any_order_leave_the_list_sorted() {
+        let mut s = Rc::new(State::default());
+        let mut all = Vec::new();
+        let mut x: u64 = 7;
+        for batch in 0..40u32 {
+            let rows: Vec<MessageRow> = (0..25u32)
+                .map(|k| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    let id = batch * 25 + k;
+                    // Mostly rising dates, some far back, some undated.
+                    let date = match x >> 60 {
+                        0 => None,
+                        1 => Some((x >> 40) as i64 % 1000),
+                        _ => Some(i64::from(batch) * 1000 + (x >> 50) as i64 % 1500),
+                    };
+                    row(id, date)
+                })
+                .collect();
+            all.extend(rows.iter().map(|r| (sort_key(r), r.id)));
+            s = reduce(s, w(Event::Rows(rows)));
+        }
+        all.sort();
+        let ids: Vec<_> = s.rows.borrow().iter().map(|r| r.id).collect();
+        assert_eq!(ids, all.into_iter().map(|(_, id)| id).collect::<Vec<_>>());
     }
 
     #[test]

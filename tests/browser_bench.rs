@@ -551,7 +551,7 @@ async fn ingest_scenario(ctx: Ctx, file: PathBuf, size: u64, messages: u64) {
     let _ = writeln!(r, "elapsed (page clock)  {}", page_ms.map(|m| format!("{:.2} s (input change -> data-state=done)", m / 1000.0)).unwrap_or("n/a".into()));
     let _ = writeln!(r, "elapsed (WebDriver)   {wall:.2} s (send_keys -> first poll seeing done; {polls} polls every {} ms)", POLL.as_millis());
     let _ = writeln!(r, "throughput            {rate:.1} MB/s ({:.1} MiB/s)", size as f64 / MIB as f64 / secs);
-    let _ = writeln!(r, "messages              {count} shown (written: {messages}); data-bytes-done {bytes_done}");
+    let _ = writeln!(r, "messages              {count} shown (written: {messages}; the rest are attached messages split out); data-bytes-done {bytes_done}");
     let _ = writeln!(r, "worker wasm memory    {peak_mem} bytes peak ({:.1} MiB)", peak_mem as f64 / MIB as f64);
     let _ = writeln!(
         r,
@@ -596,7 +596,9 @@ async fn ingest_scenario(ctx: Ctx, file: PathBuf, size: u64, messages: u64) {
     // Straight to stderr, so it shows without --nocapture too.
     let _ = std::io::stderr().write_all(r.as_bytes());
     assert_eq!(bytes_done, size, "data-bytes-done at done must be the file size");
-    assert_eq!(count, messages, "the app must show every message written to the bench mbox");
+    // Forwarded mail in the templates becomes messages of its own (once per distinct message), so the
+    // app may show a few more than were written, never fewer.
+    assert!(count >= messages, "the app must show every message written to the bench mbox: {count} shown, {messages} written");
 }
 
 /// `LEAKLOUPE_BENCH_MB` MiB (default 1024) of real mail, picked through the file input.

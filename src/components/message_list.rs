@@ -125,9 +125,15 @@ pub fn message_list(p: &MessageListProps) -> Html {
     // The selected message and the line it was last seen at.
     let seen = use_mut_ref(|| None::<(MessageId, usize)>);
 
-    let by_id = use_memo(p.rows.clone(), |rows| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>());
+    // Built only when needed: each is a pass over every row, and rows arrive in batches of 2,000 while a
+    // leak loads (2.6 M rows made that quadratic). The thread view needs each id's row.
+    let by_id = use_memo((p.rows.clone(), p.thread_view), |(rows, thread_view)| {
+        thread_view.then(|| rows.borrow().iter().enumerate().map(|(i, r)| (r.id, i)).collect::<HashMap<_, _>>())
+    });
     // The ids in row order, so that filtering 200,000 rows by a search reads 800 KB, not every row.
-    let row_ids = use_memo(p.rows.clone(), |rows| rows.borrow().iter().map(|r| r.id).collect::<Vec<MessageId>>());
+    let row_ids = use_memo((p.rows.clone(), p.filter.is_some()), |(rows, filtered)| {
+        filtered.then(|| rows.borrow().iter().map(|r| r.id).collect::<Vec<MessageId>>()).unwrap_or_default()
+    });
     let all_rows = p.rows.borrow();
     // With a search in force: the matching rows (date order) or thread items (placeholders dropped).
     let filtered = {
@@ -188,7 +194,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
         move |i: usize| -> Option<(Option<MessageId>, u32)> {
             match &threaded {
                 None => row_at(i).and_then(|ri| rows.borrow().get(ri).map(|r| (Some(r.id), 0))),
-                Some(t) => t.get(i).map(|item| (item.id.filter(|id| by_id.contains_key(id)), item.depth)),
+                Some(t) => t.get(i).map(|item| (item.id.filter(|id| by_id.as_ref().as_ref().is_some_and(|m| m.contains_key(id))), item.depth)),
             }
         }
     };
@@ -277,7 +283,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
         let direct = threaded.is_none() && order.is_none();
         move |id: MessageId| -> Option<usize> {
             let hint = direct
-                .then(|| by_id.get(&id).copied())
+                .then(|| by_id.as_ref().as_ref().and_then(|m| m.get(&id).copied()))
                 .flatten()
                 .or_else(|| seen.borrow().filter(|s| s.0 == id).map(|s| s.1))
                 .unwrap_or(first);
@@ -338,7 +344,7 @@ pub fn message_list(p: &MessageListProps) -> Html {
     let lines: Vec<Line<'_>> = (first..last)
         .filter_map(|i| match &threaded {
             None => row_at(i).and_then(|ri| all_rows.get(ri)).map(|r| Line::Message(r, 0)),
-            Some(t) => t.get(i).map(|item| match (item.id.and_then(|id| by_id.get(&id)), &item.missing) {
+            Some(t) => t.get(i).map(|item| match (item.id.and_then(|id| by_id.as_ref().as_ref().and_then(|m| m.get(&id))), &item.missing) {
                 (Some(&ri), _) => match all_rows.get(ri) {
                     Some(r) => Line::Message(r, item.depth),
                     None => Line::Group(item.depth),
