@@ -548,13 +548,13 @@ type Pass = (Vec<(Entry, Result<Vec<u8>, String>)>, Vec<String>);
 fn stream_pass(src: &dyn RandomAccess, limits: &Limits, how: Reading) -> Pass {
     let mut stream = GzStream::open(src, limits);
     let (mut entries, mut diags) = (Vec::new(), Vec::new());
-    // `let ... else` rather than `while let`: the entry's stream must be gone before `take_diagnostics`.
-    loop {
-        let Some((entry, mut data)) = stream.next_entry() else {
-            break;
-        };
-        let got = read_as(&mut data, how);
-        drop(data);
+    while let Some(entry) = stream.next_entry() {
+        diags.extend(stream.take_diagnostics());
+        let got = read_as(&mut stream.data(), how);
+        // Only once per entry.
+        assert!(read_as(&mut stream.data(), Reading::All)
+            .expect("again")
+            .is_empty());
         entries.push((entry, got));
         diags.extend(stream.take_diagnostics());
     }

@@ -102,7 +102,7 @@ fn single_entry(src: &dyn RandomAccess, name: Option<String>) -> Entry {
 }
 
 /// A gzip source read one entry at a time, as the caller pulls them: the entries of a `.tar.gz`, or the one
-/// file of a plain `.gz`. It owns the decompressor, so each entry costs only its own bytes (unlike
+/// file of a plain `.gz`, each followed by its bytes ([`GzStream::data`]). It owns the decompressor, so each entry costs only its own bytes (unlike
 /// [`super::open_entry`], which decompresses a `.tar.gz` from its start up to the entry), and the caller may
 /// stop, or do other work, between any two reads.
 ///
@@ -120,10 +120,9 @@ fn single_entry(src: &dyn RandomAccess, name: Option<String>) -> Entry {
 /// gz.write_all(b"Subject: x\n\nhello\n").unwrap();
 /// let gz = gz.finish().unwrap();
 /// let mut stream = GzStream::open(&gz, &Limits::default());
-/// let (entry, mut data) = stream.next_entry().expect("one entry");
+/// let entry = stream.next_entry().expect("one entry");
 /// let mut text = String::new();
-/// data.read_to_string(&mut text).unwrap();
-/// drop(data);
+/// stream.data().read_to_string(&mut text).unwrap();
 /// assert_eq!((entry.path.as_str(), text.as_str()), ("note.eml", "Subject: x\n\nhello\n"));
 /// assert!(stream.next_entry().is_none());
 /// assert!(stream.take_diagnostics().is_empty());
@@ -136,6 +135,8 @@ pub struct GzStream<'a> {
     /// The current tar entry's problem (size mismatch), apart from the stream's.
     entry_shared: Rc<Shared>,
     state: State<'a>,
+    /// The path and size of the entry handed out last, until its data is asked for.
+    current: Option<(String, u64)>,
     diags: Vec<Diagnostic>,
     /// The text of the diagnostic handed out last: a stream error met again by the next read is said once.
     last: Option<String>,
@@ -184,17 +185,17 @@ impl<'a> GzStream<'a> {
             shared,
             entry_shared: Rc::new(Shared::default()),
             state,
+            current: None,
             diags,
             last: None,
         }
     }
 
-    /// The next entry (directories included) and a stream of its decompressed bytes, or `None` when the
-    /// archive ends or a problem stops it. The stream may be left unread or read in part: the next call
-    /// decompresses through what is left. Read errors are sentences (a bomb, truncation, damaged data), and
-    /// are also collected for [`GzStream::take_diagnostics`].
-    pub fn next_entry(&mut self) -> Option<(Entry, Box<dyn Read + '_>)> {
+    /// The next entry (directories included), or `None` when the archive ends or a problem stops it.
+    /// Whatever the caller left unread of the previous entry is decompressed through first.
+    pub fn next_entry(&mut self) -> Option<Entry> {
         self.report();
+        self.current = None;
         let limits = self.limits;
         let entry = match &mut self.state {
             State::Tar { stream, walker } => {
@@ -206,29 +207,40 @@ impl<'a> GzStream<'a> {
             }
             State::Single { .. } | State::Done => None,
         };
-        let Some(entry) = entry else {
-            self.state = State::Done;
-            self.report();
-            return None;
+        match &entry {
+            Some(e) => self.current = Some((e.path.clone(), e.size)),
+            None => {
+                self.state = State::Done;
+                self.report();
+            }
+        }
+        entry
+    }
+
+    /// The decompressed bytes of the entry the last [`GzStream::next_entry`] gave, to read whole, in part
+    /// or not at all. Once per entry: a second call gives an empty stream. Read errors are sentences (a
+    /// bomb, truncation, damaged data), also collected for [`GzStream::take_diagnostics`].
+    pub fn data(&mut self) -> Box<dyn Read + '_> {
+        let Some((path, size)) = self.current.take() else {
+            return Box::new(io::empty());
         };
-        let data: Box<dyn Read + '_> = match &mut self.state {
+        match &mut self.state {
             State::Tar { stream, .. } => Box::new(Guard::new(
-                Box::new((&mut *stream).take(entry.size)),
-                format!("tar entry {}", entry.path),
-                Some(entry.size),
+                Box::new((&mut *stream).take(size)),
+                format!("tar entry {path}"),
+                Some(size),
                 None,
                 RatioBase::None,
                 // The stream below counts the total; this guard checks the entry's declared size.
                 &Limits {
                     max_total_uncompressed: u64::MAX,
-                    ..limits
+                    ..self.limits
                 },
                 &self.entry_shared,
             )),
             State::Single { stream, .. } => Box::new(stream),
             State::Done => Box::new(io::empty()),
-        };
-        Some((entry, data))
+        }
     }
 
     /// The diagnostics found since the last call (all of them after [`GzStream::next_entry`] gave `None`),
@@ -264,11 +276,11 @@ pub(super) fn for_each(
     f: &mut dyn FnMut(&Entry, &mut dyn Read) -> ControlFlow<()>,
 ) -> Vec<Diagnostic> {
     let mut stream = GzStream::open(src, limits);
-    while let Some((entry, mut data)) = stream.next_entry() {
+    while let Some(entry) = stream.next_entry() {
         let flow = if listing {
             f(&entry, &mut io::empty())
         } else {
-            f(&entry, &mut data)
+            f(&entry, &mut stream.data())
         };
         if flow.is_break() {
             break;
