@@ -22,7 +22,7 @@ use leakloupe_core::analysis;
 use leakloupe_core::search;
 use leakloupe_core::thread;
 use leakloupe_core::auth::{self, KeyStore};
-use leakloupe_core::container::{self, ContainerKind, Limits, Located, RandomAccess};
+use leakloupe_core::container::{self, ContainerKind, Entry, Limits, Located, RandomAccess};
 use leakloupe_core::dedup::{self, DedupIndex, Seen};
 use leakloupe_core::diagnostic::Diagnostic;
 use leakloupe_core::ingest::embedded::EmbeddedOrigin;
@@ -943,12 +943,7 @@ async fn ingest_source(source: SourceId) {
         }
         Sniffed::Container(kind) => {
             send(&Event::SourceDetected { source, format: kind.label().to_string() });
-            let cancelled = if kind == ContainerKind::Gzip {
-                ingest_container(&mut fw, kind, &file, &name, size);
-                false
-            } else {
-                ingest_archive_entries(&mut fw, kind, &file, &name, size).await
-            };
+            let cancelled = ingest_archive_entries(&mut fw, kind, &file, &name, size).await;
             if cancelled {
                 send(&Event::Problem {
                     source,
@@ -1044,112 +1039,31 @@ async fn ingest_source(source: SourceId) {
 /// Read every mail file inside an archive (nested archives too), in one pass, without holding the
 /// archive in memory. Each message keeps its entry chain so the reader can re-read it later.
 ///
-/// The walk is synchronous: the worker answers other requests (open, cancel) when the archive is done.
-/// A zip or tar read entry by entry (both seek straight to an entry), yielding to the event loop between
-/// chunks so that Cancel and Open are answered inside a large archive. Nested archives are walked in one
-/// pass each (bounded by the core's in-memory limit). Returns whether it was cancelled.
+/// Entry by entry, yielding to the event loop between chunks so that Cancel and Open are answered inside
+/// a large archive: a zip or tar from its list (both seek straight to an entry), a `.gz` / `.tar.gz` from a
+/// `GzStream` (one decompressor for the whole pass). Every entry goes through `ingest_archive_entry`.
+/// Nested archives are walked in one pass each (bounded by the core's in-memory limit). Returns whether it
+/// was cancelled.
 async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: &str, size: u64) -> bool {
     let access = FileAccess { file: file.clone(), read: Cell::new(0) };
-    let limits = Limits::default();
-    let source = fw.source;
-    let base = STATE.with(|st| st.borrow().bytes_done);
-    let advance = |read: u64| {
-        STATE.with(|st| st.borrow_mut().bytes_done = base + read.min(size));
-        progress(Some((source, read.min(size))));
+    let mut run = ArchiveRun {
+        access: &access,
+        kind,
+        name,
+        size,
+        base: STATE.with(|st| st.borrow().bytes_done),
+        limits: Limits::default(),
+        mail_entries: 0,
+        last_yield: js_sys::Date::now(),
+        chunk: vec![0u8; CHUNK as usize],
     };
-    let (entries, diags) = container::list(kind, &access, &limits);
-    for d in &diags {
-        fw.problem(d);
-    }
-    let mut mail_entries = 0u64;
-    let mut cancelled = false;
-    let mut last_yield = js_sys::Date::now();
-    for entry in entries.iter().filter(|e| !e.is_dir) {
-        if STATE.with(|st| st.borrow().cancel) {
-            cancelled = true;
-            break;
-        }
-        let path = container::entry_display_path(name, &entry.path);
-        let leaf = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
-        let outer = Located { kind, entry: entry.clone() };
-        let mut reader = match container::open_entry(kind, &access, entry, &limits) {
-            Ok(r) => r,
-            Err(d) => {
-                fw.problem(&info(format!("{path}: {}", d.text)));
-                continue;
-            }
-        };
-        let mut head = vec![0u8; SNIFF as usize];
-        let filled = read_up_to(&mut reader, &mut head);
-        head.truncate(filled);
-        match ingest::sniff(&head, &leaf) {
-            Sniffed::Mail(format) => {
-                mail_entries += 1;
-                fw.entry = Some(Rc::new((vec![outer], path.clone())));
-                let mut ingester = Ingester::new(format);
-                ingester.push(&head, fw);
-                let mut chunk = vec![0u8; CHUNK as usize];
-                loop {
-                    let (n, error) = read_full(&mut reader, &mut chunk);
-                    if n > 0 {
-                        ingester.push(&chunk[..n], fw);
-                        fw.flush();
-                        advance(access.read.get());
-                    }
-                    if let Some(e) = error {
-                        fw.problem(&info(format!("{path}: {e}")));
-                        break;
-                    }
-                    if n < chunk.len() {
-                        break;
-                    }
-                    last_yield = yield_if_due(last_yield).await;
-                    if STATE.with(|st| st.borrow().cancel) {
-                        cancelled = true;
-                        break;
-                    }
-                }
-                if !cancelled {
-                    ingester.finish(fw);
-                }
-                fw.entry = None;
-                if cancelled {
-                    break;
-                }
-            }
-            Sniffed::Container(inner) => {
-                // A nested archive: read it into memory (capped) and walk it in one pass.
-                let mut bytes = head;
-                let cap = limits.max_in_memory_nested;
-                if (&mut reader).take(cap.saturating_sub(bytes.len() as u64) + 1).read_to_end(&mut bytes).is_err() || bytes.len() as u64 > cap {
-                    fw.problem(&info(format!("{path}: skipped: a nested {} archive larger than {} (not opened)", inner.label(), crate::format::bytes(cap))));
-                    continue;
-                }
-                drop(reader);
-                // One level of nesting is used up by the archive this one sits in.
-                let nested_limits = Limits { max_depth: limits.max_depth.saturating_sub(1).max(1), ..limits };
-                let nested = container::walk(inner, &bytes, &path, &nested_limits, &mut |visit, r| {
-                    let mut chain = vec![outer.clone()];
-                    chain.extend_from_slice(visit.chain);
-                    ingest_entry_sync(fw, visit.display_path, visit.name, chain, r, &mut mail_entries, &mut || {});
-                    ControlFlow::Continue(())
-                });
-                for d in &nested {
-                    fw.problem(d);
-                }
-            }
-            other => {
-                if let Some(why) = skipped(&path, &other) {
-                    fw.problem(&info(why));
-                }
-            }
-        }
-        fw.flush();
-        advance(access.read.get());
-        last_yield = yield_if_due(last_yield).await;
-    }
-    STATE.with(|st| st.borrow_mut().bytes_done = base + size);
-    if mail_entries == 0 && fw.found == 0 && !cancelled {
+    let cancelled = if kind == ContainerKind::Gzip {
+        ingest_gz_entries(fw, &mut run).await
+    } else {
+        ingest_listed_entries(fw, &mut run).await
+    };
+    STATE.with(|st| st.borrow_mut().bytes_done = run.base + size);
+    if run.mail_entries == 0 && fw.found == 0 && !cancelled {
         fw.fatal = true;
         fw.problem(&leakloupe_core::diagnostic::Diagnostic::error(
             leakloupe_core::diagnostic::DiagnosticKind::NotMail,
@@ -1160,6 +1074,201 @@ async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &
     cancelled
 }
 
+/// One archive being read: what its entries share.
+struct ArchiveRun<'a> {
+    access: &'a FileAccess,
+    kind: ContainerKind,
+    /// The archive's own name, the start of every display path.
+    name: &'a str,
+    size: u64,
+    /// `bytes_done` before this archive.
+    base: u64,
+    limits: Limits,
+    mail_entries: u64,
+    last_yield: f64,
+    /// The read buffer, reused for every entry.
+    chunk: Vec<u8>,
+}
+
+impl ArchiveRun<'_> {
+    /// Between two pieces of work, at most every 40 ms: send the rows found since the last time and the
+    /// progress (the archive's bytes read from the file, compressed bytes for a `.gz`), and yield to the
+    /// event loop. Rows go out in these batches, not one event per entry: the page sorts its rows on each.
+    async fn pause(&mut self, fw: &mut Forwarder) {
+        if js_sys::Date::now() - self.last_yield < 40.0 {
+            return;
+        }
+        fw.flush();
+        let read = self.access.read.get().min(self.size);
+        STATE.with(|st| st.borrow_mut().bytes_done = self.base + read);
+        progress(Some((fw.source, read)));
+        yield_now().await;
+        self.last_yield = js_sys::Date::now();
+    }
+}
+
+fn cancel_requested() -> bool {
+    STATE.with(|st| st.borrow().cancel)
+}
+
+/// A zip or tar: listed first, then each entry opened where it is.
+async fn ingest_listed_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> bool {
+    let (entries, diags) = container::list(run.kind, run.access, &run.limits);
+    for d in &diags {
+        fw.problem(d);
+    }
+    for entry in entries.iter().filter(|e| !e.is_dir) {
+        if cancel_requested() {
+            return true;
+        }
+        let mut reader = match container::open_entry(run.kind, run.access, entry, &run.limits) {
+            Ok(r) => r,
+            Err(d) => {
+                fw.problem(&info(format!("{}: {}", container::entry_display_path(run.name, &entry.path), d.text)));
+                continue;
+            }
+        };
+        if ingest_archive_entry(fw, run, entry, &mut reader).await.cancelled {
+            return true;
+        }
+    }
+    false
+}
+
+/// A `.tar.gz` or `.gz`: entries as the decompressor reaches them. What is left of an entry after
+/// `ingest_archive_entry` (the body of a skipped file, a nested archive too large to open) is decompressed
+/// through here, chunk by chunk with yields, so a large file that is not mail does not hold up Cancel either.
+async fn ingest_gz_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> bool {
+    let mut stream = container::GzStream::open(run.access, &run.limits);
+    let mut cancelled = false;
+    while !cancelled {
+        if cancel_requested() {
+            cancelled = true;
+            break;
+        }
+        let Some(mut entry) = stream.next_entry() else { break };
+        for d in stream.take_diagnostics() {
+            fw.problem(&d);
+        }
+        if entry.is_dir {
+            continue;
+        }
+        if entry.path.is_empty() {
+            // A plain .gz that stores no name: the archive's name without .gz, as `container::walk` says.
+            entry.path = container::strip_gz_suffix(run.name).to_string();
+        }
+        let mut reader = stream.data();
+        let end = ingest_archive_entry(fw, run, &entry, &mut reader).await;
+        cancelled = end.cancelled;
+        while !cancelled {
+            let (n, error) = read_full(&mut reader, &mut run.chunk);
+            if n < run.chunk.len() || error.is_some() {
+                break;
+            }
+            run.pause(fw).await;
+            cancelled = cancel_requested();
+        }
+        drop(reader);
+        // The stream's own account of a read error the entry already reported (with its path) is not repeated.
+        for d in stream.take_diagnostics() {
+            if end.read_error.as_deref() != Some(d.text.as_str()) {
+                fw.problem(&d);
+            }
+        }
+    }
+    for d in stream.take_diagnostics() {
+        fw.problem(&d);
+    }
+    cancelled
+}
+
+/// How reading one archive entry ended.
+#[derive(Default)]
+struct EntryEnd {
+    /// Cancel was asked for while its data was read.
+    cancelled: bool,
+    /// The sentence of the read error that stopped it (a bomb, truncation, damaged data).
+    read_error: Option<String>,
+}
+
+/// One file of the outer archive: a mail file read in CHUNK pieces (pausing, see `ArchiveRun::pause`, and
+/// checking for Cancel between them), a nested archive read into memory and walked in one pass, anything else
+/// (a `.docx` or other zip-based document too) skipped with its reason. `reader` may be left partly read.
+async fn ingest_archive_entry(fw: &mut Forwarder, run: &mut ArchiveRun<'_>, entry: &Entry, reader: &mut dyn Read) -> EntryEnd {
+    let mut end = EntryEnd::default();
+    let path = container::entry_display_path(run.name, &entry.path);
+    let leaf = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
+    let outer = Located { kind: run.kind, entry: entry.clone() };
+    let mut head = vec![0u8; SNIFF as usize];
+    let filled = read_up_to(reader, &mut head);
+    head.truncate(filled);
+    match ingest::sniff(&head, &leaf) {
+        Sniffed::Mail(format) => {
+            run.mail_entries += 1;
+            fw.entry = Some(Rc::new((vec![outer], path.clone())));
+            let mut ingester = Ingester::new(format);
+            ingester.push(&head, fw);
+            loop {
+                let (n, error) = read_full(reader, &mut run.chunk);
+                if n > 0 {
+                    ingester.push(&run.chunk[..n], fw);
+                }
+                if let Some(e) = error {
+                    fw.problem(&info(format!("{path}: {e}")));
+                    end.read_error = Some(e);
+                    break;
+                }
+                if n < run.chunk.len() {
+                    break;
+                }
+                run.pause(fw).await;
+                if cancel_requested() {
+                    end.cancelled = true;
+                    break;
+                }
+            }
+            if !end.cancelled {
+                ingester.finish(fw);
+            }
+            fw.entry = None;
+            if end.cancelled {
+                return end;
+            }
+        }
+        Sniffed::Container(_) if container::is_zip_document(&head) => {
+            fw.problem(&info(format!("{path}: skipped: an office document or other zip-based file, not mail")));
+        }
+        Sniffed::Container(inner) => {
+            // A nested archive: read it into memory (capped) and walk it in one pass.
+            let mut bytes = head;
+            let cap = run.limits.max_in_memory_nested;
+            if Read::take(&mut *reader, cap.saturating_sub(bytes.len() as u64) + 1).read_to_end(&mut bytes).is_err() || bytes.len() as u64 > cap {
+                fw.problem(&info(format!("{path}: skipped: a nested {} archive larger than {} (not opened)", inner.label(), crate::format::bytes(cap))));
+            } else {
+                // One level of nesting is used up by the archive this one sits in.
+                let nested_limits = Limits { max_depth: run.limits.max_depth.saturating_sub(1).max(1), ..run.limits };
+                let mail_entries = &mut run.mail_entries;
+                let nested = container::walk(inner, &bytes, &path, &nested_limits, &mut |visit, r| {
+                    let mut chain = vec![outer.clone()];
+                    chain.extend_from_slice(visit.chain);
+                    ingest_entry_sync(fw, visit.display_path, visit.name, chain, r, mail_entries);
+                    ControlFlow::Continue(())
+                });
+                for d in &nested {
+                    fw.problem(d);
+                }
+            }
+        }
+        other => {
+            if let Some(why) = skipped(&path, &other) {
+                fw.problem(&info(why));
+            }
+        }
+    }
+    run.pause(fw).await;
+    end
+}
+
 /// One mail file inside a nested archive, read in one pass (the nested archive is in memory already).
 fn ingest_entry_sync(
     fw: &mut Forwarder,
@@ -1168,7 +1277,6 @@ fn ingest_entry_sync(
     chain: Vec<Located>,
     reader: &mut dyn Read,
     mail_entries: &mut u64,
-    on_chunk: &mut dyn FnMut(),
 ) {
     let mut head = vec![0u8; SNIFF as usize];
     let filled = read_up_to(reader, &mut head);
@@ -1187,7 +1295,6 @@ fn ingest_entry_sync(
                 }
                 ingester.push(&chunk[..n], fw);
                 fw.flush();
-                on_chunk();
             }
             ingester.finish(fw);
             fw.entry = None;
@@ -1235,38 +1342,6 @@ async fn yield_if_due(last: f64) -> f64 {
     }
     yield_now().await;
     js_sys::Date::now()
-}
-
-fn ingest_container(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: &str, size: u64) {
-    let access = FileAccess { file: file.clone(), read: Cell::new(0) };
-    let limits = Limits::default();
-    let source = fw.source;
-    let mut entries = 0u64;
-    let base = STATE.with(|st| st.borrow().bytes_done);
-    let advance = |read: u64| {
-        STATE.with(|st| st.borrow_mut().bytes_done = base + read.min(size));
-        progress(Some((source, read.min(size))));
-    };
-    let diags = container::walk(kind, &access, name, &limits, &mut |visit, reader| {
-        ingest_entry_sync(fw, visit.display_path, visit.name, visit.chain.to_vec(), reader, &mut entries, &mut || {
-            advance(access.read.get())
-        });
-        fw.flush();
-        advance(access.read.get());
-        ControlFlow::Continue(())
-    });
-    STATE.with(|st| st.borrow_mut().bytes_done = base + size);
-    for d in &diags {
-        fw.problem(d);
-    }
-    if entries == 0 && fw.found == 0 {
-        fw.fatal = true;
-        fw.problem(&leakloupe_core::diagnostic::Diagnostic::error(
-            leakloupe_core::diagnostic::DiagnosticKind::NotMail,
-            format!("{name}: the archive holds no mail file"),
-        ));
-    }
-    fw.flush();
 }
 
 fn info(text: String) -> Diagnostic {

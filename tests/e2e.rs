@@ -169,6 +169,18 @@ async fn served_cancel_inside_a_zip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_cancel_inside_a_gz() {
+    let dist = require_dist();
+    with_browser("served_cancel_gz", Some(dist), Expect::Clean, |ctx| ingest_more::cancel_inside_gz(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_gz_and_tar_gz_load_with_their_paths() {
+    let dist = require_dist();
+    with_browser("served_gz", Some(dist), Expect::Clean, |ctx| ingest_more::gz_and_tar_gz(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn served_hostile_containers_are_named_and_the_rest_loads() {
     let dist = require_dist();
     with_browser("served_hostile_containers", Some(dist), Expect::Clean, |ctx| ingest_more::hostile_containers(ctx, Target::Served)).await;

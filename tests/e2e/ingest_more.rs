@@ -1,7 +1,9 @@
 //! Ingest (issue 3): an Apple Mail folder whose `.partial.emlx` messages are completed from their
 //! `Attachments/` tree, and forwarded mail (a `message/rfc822` part, or an Outlook message embedded in a
 //! `.msg`, two levels deep) that becomes a message of its own, linked both ways to the message that
-//! carries it.
+//! carries it. Archives: Cancel inside a large zip, `.mbox.gz` and `.tar.gz` (read entry by entry, so it
+//! stops promptly); small `.tar.gz` / `.gz` files loaded whole, each message named by its place inside;
+//! hostile containers named in the log while the rest loads.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -224,22 +226,71 @@ pub async fn msg_in_msg(ctx: Ctx, target: Target) {
     finish_target_checks(&ctx, target).await;
 }
 
+/// Message `i` of the generated archives: a small, varied .eml (CRLF) dated in `year`.
+fn report(i: usize, subject: &str, year: u32) -> String {
+    let body: String = (0..30).map(|k| format!("line {k} of message {i}: the quarterly numbers {} are attached\r\n", i * 31 + k)).collect();
+    format!(
+        "From: sender{} <s{}@example.org>\r\nTo: desk@example.org\r\nSubject: {subject} {i}\r\nDate: Mon, 03 Apr {year} 10:{:02}:00 +0000\r\nMessage-ID: <r{i}.{year}@example.org>\r\n\r\n{body}",
+        i % 97,
+        i % 97,
+        i % 60
+    )
+}
+
 /// A zip of `n` small, varied .eml files (built with the core's own zip writer).
 fn big_zip(n: usize) -> Vec<u8> {
     use leakloupe_core::export::{EmlZipWriter, EntryCompression};
     let mut w = EmlZipWriter::new(EntryCompression::Deflated);
     let mut out = Vec::new();
     for i in 0..n {
-        let body: String = (0..30).map(|k| format!("line {k} of message {i}: the quarterly numbers {} are attached\r\n", i * 31 + k)).collect();
-        let raw = format!(
-            "From: sender{} <s{}@example.org>\r\nTo: desk@example.org\r\nSubject: Report {i}\r\nDate: Mon, 03 Apr 2017 10:{:02}:00 +0000\r\nMessage-ID: <r{i}@example.org>\r\n\r\n{body}",
-            i % 97,
-            i % 97,
-            i % 60
-        );
-        out.extend(w.push(raw.as_bytes(), &format!("Report {i}"), Some(1_491_213_600 + i as i64)).unwrap());
+        out.extend(w.push(report(i, "Report", 2017).as_bytes(), &format!("Report {i}"), Some(1_491_213_600 + i as i64)).unwrap());
     }
     out.extend(w.finish().unwrap());
+    out
+}
+
+/// `files` as a ustar archive (regular files, and directories for names ending in '/').
+fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, data) in files {
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[124..136].copy_from_slice(format!("{:011o}\0", data.len()).as_bytes());
+        h[136..148].copy_from_slice(b"13612345670\0");
+        h[156] = if name.ends_with('/') { b'5' } else { b'0' };
+        h[257..265].copy_from_slice(b"ustar\x0000");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// `data` gzipped, with the file name stored in the header when given.
+fn gzip(data: &[u8], name: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let mut builder = flate2::GzBuilder::new();
+    if let Some(n) = name {
+        builder = builder.filename(n);
+    }
+    let mut w = builder.write(Vec::new(), flate2::Compression::fast());
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+/// An mbox of `n` generated messages.
+fn mbox_of(n: usize, subject: &str, year: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.extend_from_slice(format!("From s{}@example.org Mon Apr  3 10:00:00 {year}\r\n", i % 97).as_bytes());
+        out.extend_from_slice(report(i, subject, year).as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
     out
 }
 
@@ -342,5 +393,144 @@ pub async fn hostile_containers(ctx: Ctx, target: Target) {
     ctx.wait_js("the huge message opens", Duration::from_secs(30), "const r = Array.from(document.querySelectorAll('[data-testid=message-row]')).find(r => r.textContent.includes('Huge headers')); if (!r) return false; r.click(); return true;").await;
     ctx.wait_js("reader shows it", Duration::from_secs(30), "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Huge headers';").await;
     let _ = std::fs::remove_dir_all(&dir);
+    finish_target_checks(&ctx, target).await;
+}
+
+/// Wait until more than `loaded` messages are in the list, press Cancel, wait for the ingest to stop: the
+/// seconds from the click to the stop, and the page's state then.
+async fn cancel_once_loading(ctx: &Ctx, loaded: usize, size: u64) -> (f64, Value) {
+    ctx.wait_js(
+        "messages loading from the archive",
+        Duration::from_secs(60),
+        &format!("const c = document.querySelector('[data-testid=message-count]'); return c && Number(c.textContent) > {loaded} + 200;"),
+    )
+    .await;
+    // The progress bar moves while the archive is read (compressed bytes read so far).
+    let bytes_done = |v: Value| v.as_str().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+    let progress = "return document.querySelector('[data-testid=ingest-status]').dataset.bytesDone;";
+    let first = bytes_done(ctx.js(progress, vec![]).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = bytes_done(ctx.js(progress, vec![]).await);
+    ctx.find("[data-testid=cancel]").await.click().await.expect("click Cancel");
+    let t0 = std::time::Instant::now();
+    ctx.wait_js("ingest stops after Cancel", Duration::from_secs(10), "const s = document.querySelector('[data-testid=ingest-status]'); return s && s.dataset.state === 'done';").await;
+    let secs = t0.elapsed().as_secs_f64();
+    eprintln!("stopped {secs:.2}s after Cancel (progress {first} then {second} bytes of this file and those before)");
+    assert!(first > 0 && second > first, "the progress bar moves while a gzip archive is read: {first} then {second}");
+    assert!(second < first + size, "progress within the file");
+    (secs, ctx.snapshot().await)
+}
+
+/// Cancel inside a large `.mbox.gz`, then inside a `.tar.gz` of many .eml files: each stops promptly with
+/// the "cancelled" warning and keeps what was loaded, with the messages' places inside the archive. The
+/// files are written to a temporary folder and picked (too large for WebDriver as base64).
+pub async fn cancel_inside_gz(ctx: Ctx, target: Target) {
+    // About 160 MB of mbox: under the 256 MiB up to which the index pass decompresses an archive entry once
+    // for all its messages (past it, each message is decompressed from the start of the entry).
+    const MBOX_N: usize = 60_000;
+    const TAR_N: usize = 30_000;
+    let dir = std::env::temp_dir().join(format!("leakloupe-gz-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mbox_gz = gzip(&mbox_of(MBOX_N, "Mbox report", 2017), Some("big.mbox"));
+    std::fs::write(dir.join("big.mbox.gz"), &mbox_gz).unwrap();
+    let files: Vec<(String, Vec<u8>)> = (0..TAR_N).map(|i| (format!("mail/{i:05}.eml"), report(i, "Tar report", 2016).into_bytes())).collect();
+    let tgz = gzip(&tar_of(&files), None);
+    drop(files);
+    std::fs::write(dir.join("many.tar.gz"), &tgz).unwrap();
+    eprintln!("big.mbox.gz: {} bytes, many.tar.gz: {} bytes", mbox_gz.len(), tgz.len());
+    let pick = |name: &str| dir.join(name).canonicalize().unwrap().display().to_string();
+    open(&ctx, target).await;
+
+    ctx.find("input[type=file][data-testid=file-input]").await.send_keys(&pick("big.mbox.gz")).await.expect("pick big.mbox.gz");
+    let (mbox_secs, snap) = cancel_once_loading(&ctx, 0, mbox_gz.len() as u64).await;
+    let count: usize = s(&snap["count"]).parse().unwrap();
+    assert!(count > 200 && count < MBOX_N, "Cancel keeps what was loaded and stops: {count} of {MBOX_N}");
+    let entry = &snap["files"][0];
+    assert_eq!(s(&entry["format"]), "gzip", "{entry}");
+    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
+    assert_eq!(s(&entry["messages"]), count.to_string(), "{entry}");
+    // Still usable: a message opens, named by its place inside the archive.
+    click_row(&ctx, 0, &s(&snap["rows"][0]["subject"])).await;
+    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    assert!(loc.contains("big.mbox.gz \u{203A} big.mbox, message 1 at bytes "), "{loc}");
+
+    ctx.find("input[type=file][data-testid=file-input]").await.send_keys(&pick("many.tar.gz")).await.expect("pick many.tar.gz");
+    let (tar_secs, snap) = cancel_once_loading(&ctx, count, tgz.len() as u64).await;
+    let total: usize = s(&snap["count"]).parse().unwrap();
+    let entry = &snap["files"][1];
+    assert_eq!((s(&entry["name"]).as_str(), s(&entry["format"]).as_str()), ("many.tar.gz", "gzip"), "{entry}");
+    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "{entry}");
+    let from_tar = total - count;
+    assert!(from_tar > 200 && from_tar < TAR_N, "Cancel keeps what was loaded and stops: {from_tar} of {TAR_N}");
+    assert_eq!(s(&entry["messages"]), from_tar.to_string(), "{entry}");
+    // The .tar.gz's messages are dated a year earlier: the first rows.
+    let subject = s(&snap["rows"][0]["subject"]);
+    assert!(subject.starts_with("Tar report"), "{subject}");
+    click_row(&ctx, 0, &subject).await;
+    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    assert!(loc.contains("many.tar.gz \u{203A} mail/"), "{loc}");
+    eprintln!("Cancel: .mbox.gz stopped in {mbox_secs:.2}s, .tar.gz in {tar_secs:.2}s");
+    let _ = std::fs::remove_dir_all(&dir);
+    finish_target_checks(&ctx, target).await;
+}
+
+/// A small `.tar.gz` (a folder, mail files, a file that is not mail, a `.docx`), a `.mbox.gz` that stores its name and
+/// an `.eml.gz` that does not: everything loads, every message names its place inside its archive and opens.
+pub async fn gz_and_tar_gz(ctx: Ctx, target: Target) {
+    let mail = |i: usize, subject: &str| report(i, subject, 2015).into_bytes();
+    // The start of a .docx: a zip whose first entry is [Content_Types].xml.
+    let mut docx = b"PK\x03\x04".to_vec();
+    docx.resize(26, 0);
+    docx.extend_from_slice(&19u16.to_le_bytes());
+    docx.extend_from_slice(&[0, 0]);
+    docx.extend_from_slice(b"[Content_Types].xml<Types/>");
+    let tar = tar_of(&[
+        ("report.docx".to_string(), docx),
+        ("dir/".to_string(), Vec::new()),
+        ("dir/a.eml".to_string(), mail(11, "Tar a")),
+        ("dir/b.eml".to_string(), mail(12, "Tar b")),
+        ("notes.txt".to_string(), b"\x89PNG\r\n\x1a\n not mail".to_vec()),
+        ("sub/c.mbox".to_string(), mbox_of(2, "Tar mbox", 2015)),
+    ]);
+    let files = vec![
+        json!({ "name": "x.tar.gz", "type": "application/gzip", "b64": base64(&gzip(&tar, None)) }),
+        json!({ "name": "y.mbox.gz", "type": "application/gzip", "b64": base64(&gzip(&mbox_of(3, "Gz mbox", 2014), Some("y.mbox"))) }),
+        json!({ "name": "z.eml.gz", "type": "application/gzip", "b64": base64(&gzip(&mail(17, "Bare gz"), None)) }),
+    ];
+    open(&ctx, target).await;
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    let snap = wait_ingested(&ctx, 4 + 3 + 1).await;
+    let entry = |name: &str| snap["files"].as_array().unwrap().iter().find(|f| s(&f["name"]) == name).cloned().unwrap_or_else(|| panic!("{name} not in the log"));
+    for (name, messages) in [("x.tar.gz", "4"), ("y.mbox.gz", "3"), ("z.eml.gz", "1")] {
+        let e = entry(name);
+        assert_eq!((s(&e["status"]).as_str(), s(&e["format"]).as_str(), s(&e["messages"]).as_str()), ("ok", "gzip", messages), "{e}");
+        assert!(!e["problems"].to_string().contains("cancelled"), "{e}");
+        assert!(!s(&e["sha256"]).is_empty(), "hashed once read whole: {e}");
+    }
+    let x = entry("x.tar.gz");
+    assert!(x["problems"].to_string().contains("x.tar.gz \u{203A} notes.txt: skipped: "), "the file that is not mail is named: {x}");
+    assert!(x["problems"].to_string().contains("x.tar.gz \u{203A} report.docx: skipped: an office document"), "a document is not opened as an archive: {x}");
+    // Each message names its place inside its archive and reads (re-read from the archive).
+    let rows = snap["rows"].as_array().unwrap();
+    for (subject, place) in [
+        ("Gz mbox 2", "y.mbox.gz \u{203A} y.mbox, message 3 at bytes"),
+        ("Tar a 11", "x.tar.gz \u{203A} dir/a.eml, bytes 0"),
+        ("Tar b 12", "x.tar.gz \u{203A} dir/b.eml, bytes 0"),
+        ("Tar mbox 1", "x.tar.gz \u{203A} sub/c.mbox, message 2 at bytes"),
+        ("Bare gz 17", "z.eml.gz \u{203A} z.eml, bytes 0"),
+    ] {
+        let i = rows.iter().position(|r| s(&r["subject"]) == subject).unwrap_or_else(|| panic!("no row {subject}: {rows:#?}"));
+        click_row(&ctx, i, subject).await;
+        let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+        assert!(loc.contains(place), "{subject}: {loc}");
+        let n = subject.rsplit(' ').next().unwrap();
+        ctx.wait_js(
+            &format!("the body of {subject}"),
+            UI_TIMEOUT,
+            &format!("const b = document.querySelector('[data-testid=reader-body]'); return !!b && b.textContent.includes('line 0 of message {n}:');"),
+        )
+        .await;
+    }
     finish_target_checks(&ctx, target).await;
 }

@@ -8,6 +8,9 @@
 //!    flate2 and a tiny tar writer, so no binary is committed): tar, tar.gz, `.eml.gz`, zip-in-zip, a zip
 //!    bomb, a lying declared size, a truncated zip, `../` names, an encrypted entry, limits, and a
 //!    never-panics sweep over truncated and bit-flipped archives.
+//! 3. `GzStream` (a gzip source pulled entry by entry) against `for_each_entry` on the same `.tar.gz` /
+//!    `.gz` and on the plain tar, read whole, not at all and in part: intact, truncated at 60 points,
+//!    bit-flipped, a gzip bomb inside a `.tar.gz` and alone, entry and total limits, garbage.
 
 mod common;
 
@@ -20,7 +23,7 @@ use flate2::write::GzEncoder;
 use flate2::{Compression, GzBuilder};
 use leakloupe_core::container::{
     detect, entry_display_path, for_each_entry, list, open_chain, open_entry, walk, ContainerKind,
-    Entry, Limits, RandomAccess,
+    Entry, GzStream, Limits, RandomAccess,
 };
 use leakloupe_core::diagnostic::Diagnostic;
 use leakloupe_core::ingest::{ingest_all, sniff, Sniffed};
@@ -514,6 +517,266 @@ fn zip_in_zip_and_depth_limits() {
         "{:?}",
         texts(&diags)
     );
+}
+
+// ------------------------------------------------------------------------------------------------------
+// GzStream: the same pass, pulled one entry at a time.
+
+/// How a test reads each entry's data.
+#[derive(Clone, Copy, Debug)]
+enum Reading {
+    All,
+    Nothing,
+    First(u64),
+}
+
+fn read_as(r: &mut dyn Read, how: Reading) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let n = match how {
+        Reading::All => u64::MAX,
+        Reading::Nothing => 0,
+        Reading::First(n) => n,
+    };
+    r.take(n).read_to_end(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Every entry of a pass with what reading it gave, and the pass's diagnostics.
+type Pass = (Vec<(Entry, Result<Vec<u8>, String>)>, Vec<String>);
+
+/// A pass over a `GzStream`, taking its diagnostics after every entry (as the worker does).
+fn stream_pass(src: &dyn RandomAccess, limits: &Limits, how: Reading) -> Pass {
+    let mut stream = GzStream::open(src, limits);
+    let (mut entries, mut diags) = (Vec::new(), Vec::new());
+    while let Some(entry) = stream.next_entry() {
+        diags.extend(stream.take_diagnostics());
+        let got = read_as(&mut stream.data(), how);
+        // Only once per entry.
+        assert!(read_as(&mut stream.data(), Reading::All)
+            .expect("again")
+            .is_empty());
+        entries.push((entry, got));
+        diags.extend(stream.take_diagnostics());
+    }
+    diags.extend(stream.take_diagnostics());
+    assert!(stream.next_entry().is_none() && stream.take_diagnostics().is_empty());
+    (entries, diags.into_iter().map(|d| d.text).collect())
+}
+
+fn for_each_pass(
+    kind: ContainerKind,
+    src: &dyn RandomAccess,
+    limits: &Limits,
+    how: Reading,
+) -> Pass {
+    let mut entries = Vec::new();
+    let diags = for_each_entry(kind, src, limits, &mut |e, r| {
+        entries.push((e.clone(), read_as(r, how)));
+        ControlFlow::Continue(())
+    });
+    (entries, diags.into_iter().map(|d| d.text).collect())
+}
+
+const READINGS: [Reading; 3] = [Reading::All, Reading::Nothing, Reading::First(10)];
+
+#[test]
+fn gz_stream_hands_out_the_entries_of_for_each_entry() {
+    let sources = fixture_sources();
+    let limits = Limits::default();
+    let mut files = vec![("maildir/".to_string(), Vec::new())];
+    files.extend(sources.iter().cloned());
+    files.push((
+        format!("{}/deep.eml", "d".repeat(120)),
+        sources[0].1.clone(),
+    ));
+    files.push(("../up.eml".to_string(), sources[0].1.clone()));
+    let tar = tar_of(&owned(&files));
+    let tgz = gzip(&tar, Some("mail.tar"));
+
+    // Intact: the entries, bytes and diagnostics of the plain tar (same locations: offsets in the tar).
+    for how in READINGS {
+        let streamed = stream_pass(&tgz, &limits, how);
+        assert_eq!(
+            streamed,
+            for_each_pass(ContainerKind::Gzip, &tgz, &limits, how),
+            "{how:?}"
+        );
+        assert_eq!(
+            streamed,
+            for_each_pass(ContainerKind::Tar, &tar, &limits, how),
+            "{how:?}"
+        );
+    }
+    let (entries, diags) = stream_pass(&tgz, &limits, Reading::All);
+    let paths: Vec<&str> = entries.iter().map(|(e, _)| e.path.as_str()).collect();
+    let want: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(paths, want);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].contains("tar entry \"../up.eml\" has an unsafe name"),
+        "{diags:?}"
+    );
+    for ((entry, got), (_, data)) in entries.iter().zip(&files) {
+        assert_eq!(got.as_ref().expect("read"), data, "{}", entry.path);
+        // Re-read later from the start, as the reader does.
+        assert_eq!(
+            &read_all(ContainerKind::Gzip, &tgz, entry, &limits).expect("reopen"),
+            data
+        );
+    }
+
+    // A single file, with and without a stored name.
+    let eml = &sources[0].1;
+    for (gz, name) in [
+        (gzip(eml, Some("note.eml")), "note.eml"),
+        (gzip(eml, None), ""),
+    ] {
+        for how in READINGS {
+            assert_eq!(
+                stream_pass(&gz, &limits, how),
+                for_each_pass(ContainerKind::Gzip, &gz, &limits, how)
+            );
+        }
+        let (entries, diags) = stream_pass(&gz, &limits, Reading::All);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            (entries[0].0.path.as_str(), entries[0].0.size_known),
+            (name, false)
+        );
+        assert_eq!(entries[0].1.as_ref().expect("read"), eml);
+        assert_eq!(
+            &read_all(ContainerKind::Gzip, &gz, &entries[0].0, &limits).expect("reopen"),
+            eml
+        );
+    }
+
+    // Truncated anywhere: what for_each_entry gives, the entries a prefix of the whole list, and a
+    // diagnostic when the cut is inside the data.
+    let mut cuts = 0;
+    for cut in (0..tgz.len()).step_by((tgz.len() / 60).max(1)) {
+        let short = &tgz[..cut];
+        for how in READINGS {
+            let streamed = stream_pass(&short, &limits, how);
+            assert_eq!(
+                streamed,
+                for_each_pass(ContainerKind::Gzip, &short, &limits, how),
+                "cut at {cut}, {how:?}"
+            );
+            let got: Vec<&str> = streamed.0.iter().map(|(e, _)| e.path.as_str()).collect();
+            assert!(want.starts_with(&got), "cut at {cut}: {got:?}");
+            if cut < tgz.len() / 2 {
+                assert!(
+                    streamed
+                        .1
+                        .iter()
+                        .any(|d| d.contains("truncated") || d.starts_with("gzip")),
+                    "cut at {cut}, {how:?}: {:?}",
+                    streamed.1
+                );
+            }
+        }
+        cuts += 1;
+    }
+    assert!(cuts >= 60, "{cuts} cuts of {} bytes", tgz.len());
+
+    // Bit flips: the same as for_each_entry, never a panic.
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..60 {
+        let mut v = tgz.clone();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let at = 10 + (seed % (v.len() as u64 - 10)) as usize;
+        v[at] ^= (seed >> 32) as u8 | 1;
+        for how in READINGS {
+            assert_eq!(
+                stream_pass(&v, &limits, how),
+                for_each_pass(ContainerKind::Gzip, &v, &limits, how),
+                "flip at {at}"
+            );
+        }
+    }
+
+    // Garbage after the magic number: no entry, one sentence.
+    let garbage: &[u8] = b"\x1F\x8B\x08\x00garbage";
+    let (entries, diags) = stream_pass(&garbage, &limits, Reading::All);
+    assert!(entries.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0].starts_with("gzip: "), "{diags:?}");
+}
+
+#[test]
+fn gz_stream_stops_bombs_and_keeps_limits() {
+    let eml = fixture_sources()[0].1.clone();
+    let limits = Limits::default();
+    // A .tar.gz holding 32 MiB of zeros between two messages: the bomb is named once, where it is met.
+    let zeros = vec![0u8; 32 << 20];
+    let tgz = gzip(
+        &tar_of(&[("a.eml", &eml), ("zeros.eml", &zeros), ("b.eml", &eml)]),
+        None,
+    );
+    for how in READINGS {
+        let (entries, diags) = stream_pass(&tgz, &limits, how);
+        assert_eq!(
+            (entries, diags.clone()),
+            for_each_pass(ContainerKind::Gzip, &tgz, &limits, how)
+        );
+        assert_eq!(diags.len(), 1, "{how:?}: {diags:?}");
+        assert!(
+            diags[0].starts_with("gzip stream: expands more than 200-fold"),
+            "{diags:?}"
+        );
+    }
+    let (entries, _) = stream_pass(&tgz, &limits, Reading::All);
+    assert_eq!(entries.len(), 2, "nothing after the bomb");
+    assert_eq!(entries[0].1.as_ref().expect("a.eml"), &eml);
+    let err = entries[1].1.as_ref().unwrap_err();
+    assert!(
+        err.contains("gzip stream: expands more than 200-fold") && err.contains("zip bomb"),
+        "{err}"
+    );
+
+    // A plain .gz bomb.
+    let gz = gzip(&zeros, Some("zeros.eml"));
+    let (entries, diags) = stream_pass(&gz, &limits, Reading::All);
+    assert_eq!(
+        (entries.clone(), diags.clone()),
+        for_each_pass(ContainerKind::Gzip, &gz, &limits, Reading::All)
+    );
+    assert!(entries[0].1.is_err());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0].contains("expands more than 200-fold"), "{diags:?}");
+
+    // Entry count and total size.
+    let three = gzip(
+        &tar_of(&[("a.eml", &eml), ("b.eml", &eml), ("c.eml", &eml)]),
+        None,
+    );
+    let few = Limits {
+        max_entries: 2,
+        ..limits
+    };
+    let (entries, diags) = stream_pass(&three, &few, Reading::All);
+    assert_eq!(entries.len(), 2);
+    assert_eq!(diags, ["tar: more than 2 entries; the rest is not read"]);
+    let tight = Limits {
+        max_total_uncompressed: 1500,
+        ..limits
+    };
+    for how in READINGS {
+        let (entries, diags) = stream_pass(&three, &tight, how);
+        assert_eq!(
+            (entries, diags.clone()),
+            for_each_pass(ContainerKind::Gzip, &three, &tight, how)
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("the archive decompresses to more than 1500 bytes in all")),
+            "{how:?}: {diags:?}"
+        );
+    }
 }
 
 /// A zip with one deflated entry of `size` zero bytes, written by streaming 1 MiB at a time.

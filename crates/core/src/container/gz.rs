@@ -1,5 +1,7 @@
 //! Gzip: one compressed file (`.eml.gz`), or a `.tar.gz` when the first 512 decompressed bytes are a tar
 //! header. Concatenated members are read as one stream. The ratio limit applies to the stream as a whole.
+//! [`GzStream`] hands out the entries one at a time (the pass of `for_each` is a loop over it); `open`
+//! re-reads one entry by decompressing from the start.
 
 use std::cell::Cell;
 use std::io::{self, Read};
@@ -99,73 +101,192 @@ fn single_entry(src: &dyn RandomAccess, name: Option<String>) -> Entry {
     }
 }
 
-/// One pass over a gzip source: the tar entries inside, or the single decompressed file. With `listing`,
-/// `f` gets empty streams (a `.tar.gz` is still decompressed through to find its headers).
+/// A gzip source read one entry at a time, as the caller pulls them: the entries of a `.tar.gz`, or the one
+/// file of a plain `.gz`, each followed by its bytes ([`GzStream::data`]). It owns the decompressor, so each entry costs only its own bytes (unlike
+/// [`super::open_entry`], which decompresses a `.tar.gz` from its start up to the entry), and the caller may
+/// stop, or do other work, between any two reads.
+///
+/// Limits are those of [`super::for_each_entry`]: the expansion ratio and the total size over the whole
+/// stream, the entry count of the tar. Entries come with the [`Entry`] (and location) that
+/// [`super::for_each_entry`] gives, so [`super::open_entry`] and [`super::open_chain`] re-read them later; a
+/// plain `.gz` without a stored name has an empty path (see [`super::strip_gz_suffix`]). What is found
+/// (damage, truncation, a bomb, unsafe names) is collected for [`GzStream::take_diagnostics`], in the order
+/// and with the texts [`super::for_each_entry`] returns.
+///
+/// ```
+/// use leakloupe_core::container::{GzStream, Limits};
+/// use std::io::{Read, Write};
+/// let mut gz = flate2::GzBuilder::new().filename("note.eml").write(Vec::new(), flate2::Compression::default());
+/// gz.write_all(b"Subject: x\n\nhello\n").unwrap();
+/// let gz = gz.finish().unwrap();
+/// let mut stream = GzStream::open(&gz, &Limits::default());
+/// let entry = stream.next_entry().expect("one entry");
+/// let mut text = String::new();
+/// stream.data().read_to_string(&mut text).unwrap();
+/// assert_eq!((entry.path.as_str(), text.as_str()), ("note.eml", "Subject: x\n\nhello\n"));
+/// assert!(stream.next_entry().is_none());
+/// assert!(stream.take_diagnostics().is_empty());
+/// ```
+pub struct GzStream<'a> {
+    src: &'a dyn RandomAccess,
+    limits: Limits,
+    /// The gzip stream's own counters (ratio, total) and its first problem.
+    shared: Rc<Shared>,
+    /// The current tar entry's problem (size mismatch), apart from the stream's.
+    entry_shared: Rc<Shared>,
+    state: State<'a>,
+    /// The path and size of the entry handed out last, until its data is asked for.
+    current: Option<(String, u64)>,
+    diags: Vec<Diagnostic>,
+    /// The text of the diagnostic handed out last: a stream error met again by the next read is said once.
+    last: Option<String>,
+}
+
+enum State<'a> {
+    Tar {
+        stream: tar::Counted<Guard<'a>>,
+        walker: tar::TarWalker,
+    },
+    Single {
+        stream: Guard<'a>,
+        name: Option<String>,
+        given: bool,
+    },
+    Done,
+}
+
+impl<'a> GzStream<'a> {
+    /// Start reading the gzip source `src`: decompresses its first 512 bytes to tell a `.tar.gz` from a
+    /// single compressed file. A source that is not a readable gzip stream gives no entry and one diagnostic.
+    pub fn open(src: &'a dyn RandomAccess, limits: &Limits) -> Self {
+        let shared = Rc::new(Shared::default());
+        let mut diags = Vec::new();
+        let state = match open_stream(src, limits, &shared) {
+            Err(d) => {
+                diags.push(d);
+                State::Done
+            }
+            Ok(o) if holds_tar(&o.head) => State::Tar {
+                stream: tar::Counted {
+                    inner: o.stream,
+                    pos: 0,
+                },
+                walker: tar::TarWalker::new(),
+            },
+            Ok(o) => State::Single {
+                stream: o.stream,
+                name: o.name,
+                given: false,
+            },
+        };
+        GzStream {
+            src,
+            limits: *limits,
+            shared,
+            entry_shared: Rc::new(Shared::default()),
+            state,
+            current: None,
+            diags,
+            last: None,
+        }
+    }
+
+    /// The next entry (directories included), or `None` when the archive ends or a problem stops it.
+    /// Whatever the caller left unread of the previous entry is decompressed through first.
+    pub fn next_entry(&mut self) -> Option<Entry> {
+        self.report();
+        self.current = None;
+        let limits = self.limits;
+        let entry = match &mut self.state {
+            State::Tar { stream, walker } => {
+                walker.next_entry(stream, None, &limits, &mut self.diags)
+            }
+            State::Single { name, given, .. } if !*given => {
+                *given = true;
+                Some(single_entry(self.src, name.take()))
+            }
+            State::Single { .. } | State::Done => None,
+        };
+        match &entry {
+            Some(e) => self.current = Some((e.path.clone(), e.size)),
+            None => {
+                self.state = State::Done;
+                self.report();
+            }
+        }
+        entry
+    }
+
+    /// The decompressed bytes of the entry the last [`GzStream::next_entry`] gave, to read whole, in part
+    /// or not at all. Once per entry: a second call gives an empty stream. Read errors are sentences (a
+    /// bomb, truncation, damaged data), also collected for [`GzStream::take_diagnostics`].
+    pub fn data(&mut self) -> Box<dyn Read + '_> {
+        let Some((path, size)) = self.current.take() else {
+            return Box::new(io::empty());
+        };
+        match &mut self.state {
+            State::Tar { stream, .. } => Box::new(Guard::new(
+                Box::new((&mut *stream).take(size)),
+                format!("tar entry {path}"),
+                Some(size),
+                None,
+                RatioBase::None,
+                // The stream below counts the total; this guard checks the entry's declared size.
+                &Limits {
+                    max_total_uncompressed: u64::MAX,
+                    ..self.limits
+                },
+                &self.entry_shared,
+            )),
+            State::Single { stream, .. } => Box::new(stream),
+            State::Done => Box::new(io::empty()),
+        }
+    }
+
+    /// The diagnostics found since the last call (all of them after [`GzStream::next_entry`] gave `None`),
+    /// the problems of the entry read last included.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        self.report();
+        let mut out = Vec::new();
+        for d in self.diags.drain(..) {
+            // A stream error seen by both the entry and the walk.
+            if self.last.as_deref() == Some(d.text.as_str()) {
+                continue;
+            }
+            self.last = Some(d.text.clone());
+            out.push(d);
+        }
+        out
+    }
+
+    /// Move the pending problems of the stream, then of the entry, into `diags`.
+    fn report(&mut self) {
+        self.shared.report(&mut self.diags);
+        self.entry_shared.report(&mut self.diags);
+    }
+}
+
+/// One pass over a gzip source (a loop over [`GzStream`]): the tar entries inside, or the single
+/// decompressed file. With `listing`, `f` gets empty streams (a `.tar.gz` is still decompressed through to
+/// find its headers).
 pub(super) fn for_each(
     src: &dyn RandomAccess,
     limits: &Limits,
     listing: bool,
     f: &mut dyn FnMut(&Entry, &mut dyn Read) -> ControlFlow<()>,
 ) -> Vec<Diagnostic> {
-    let shared = Rc::new(Shared::default());
-    let mut diags = Vec::new();
-    let opened = match open_stream(src, limits, &shared) {
-        Ok(o) => o,
-        Err(d) => return vec![d],
-    };
-    if holds_tar(&opened.head) {
-        let entry_shared = Rc::new(Shared::default());
-        let mut counted = tar::Counted {
-            inner: opened.stream,
-            pos: 0,
+    let mut stream = GzStream::open(src, limits);
+    while let Some(entry) = stream.next_entry() {
+        let flow = if listing {
+            f(&entry, &mut io::empty())
+        } else {
+            f(&entry, &mut stream.data())
         };
-        tar::walk(
-            &mut counted,
-            None,
-            limits,
-            &mut diags,
-            &mut |e, data, diags| {
-                let flow = if listing {
-                    f(e, &mut io::empty())
-                } else {
-                    let mut g = Guard::new(
-                        Box::new(data),
-                        format!("tar entry {}", e.path),
-                        Some(e.size),
-                        None,
-                        RatioBase::None,
-                        &Limits {
-                            max_total_uncompressed: u64::MAX,
-                            ..*limits
-                        },
-                        &entry_shared,
-                    );
-                    f(e, &mut g)
-                };
-                shared.report(diags);
-                entry_shared.report(diags);
-                flow
-            },
-        );
-        shared.report(&mut diags);
-        // The walk may stop at the end-of-archive marker; a damaged or bomb stream shows up while reading.
-        return dedup(diags);
+        if flow.is_break() {
+            break;
+        }
     }
-    let entry = single_entry(src, opened.name);
-    if listing {
-        let _ = f(&entry, &mut io::empty());
-    } else {
-        let mut stream = opened.stream;
-        let _ = f(&entry, &mut stream);
-        shared.report(&mut diags);
-    }
-    diags
-}
-
-/// Drop a diagnostic repeating the one before it (a stream error seen by both the entry and the walk).
-fn dedup(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    diags.dedup_by(|b, a| a.text == b.text);
-    diags
+    stream.take_diagnostics()
 }
 
 /// Stream one entry: the whole file, or a tar entry found by decompressing from the start up to it.

@@ -10,6 +10,8 @@
 //! - [`for_each_entry`] visits every entry and its decompressed bytes in one sequential pass (what ingest
 //!   uses); [`walk`] does the same and also opens nested archives (a zip inside a zip), up to
 //!   [`Limits::max_depth`].
+//! - [`GzStream`] hands out the entries of a gzip source (`.tar.gz` or a single `.gz`) one at a time, each
+//!   with a stream of its bytes, for a caller that stops or yields between entries (the worker).
 //! - [`open_entry`] streams one entry again later (for the detail view). For a `.tar.gz` this decompresses
 //!   from the start of the archive up to the entry: its cost grows with the entry's position.
 //!
@@ -50,6 +52,8 @@
 mod gz;
 mod tar;
 mod zip;
+
+pub use gz::GzStream;
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -689,8 +693,9 @@ pub(crate) fn ingest_into(
     }
 }
 
-/// "x.eml.gz" → "x.eml"; other names unchanged.
-fn strip_gz_suffix(name: &str) -> &str {
+/// "x.eml.gz" → "x.eml"; other names unchanged. What [`walk`] names the file of a plain `.gz` whose header
+/// stores no name (its [`Entry::path`] is empty).
+pub fn strip_gz_suffix(name: &str) -> &str {
     let lower = name.to_ascii_lowercase();
     for suffix in [".gz", ".gzip"] {
         if lower.ends_with(suffix) {

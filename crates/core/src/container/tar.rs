@@ -1,5 +1,6 @@
 //! Tar reading: a sequential walk over 512-byte headers (ustar, GNU long names, pax `path`/`size`), shared by
-//! plain tar (data skipped by seeking) and `.tar.gz` (data skipped by decompressing through).
+//! plain tar (data skipped by seeking) and `.tar.gz` (data skipped by decompressing through). [`TarWalker`]
+//! hands out one entry per call (what [`super::GzStream`] pulls); [`walk`] loops over it with a callback.
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
@@ -179,10 +180,6 @@ fn read_block(src: &mut dyn TarSource, block: &mut [u8; 512]) -> io::Result<bool
     Ok(true)
 }
 
-fn stop(diags: &mut Vec<Diagnostic>, text: String) {
-    diags.push(Diagnostic::error(DiagnosticKind::Other, text));
-}
-
 fn read_error(e: &io::Error, offset: u64) -> String {
     if e.kind() == io::ErrorKind::UnexpectedEof {
         format!(
@@ -195,9 +192,177 @@ fn read_error(e: &io::Error, offset: u64) -> String {
     }
 }
 
-/// Walk the tar stream in `src` from its current position (0). For each entry, `visit` gets the entry, a
-/// stream of its data (which it may leave unread) and the diagnostics so far; the walk then skips to the next header. `end` is the
-/// stream's length when known (plain tar), to report truncation before reading.
+/// A walk over a tar stream, pulled one entry at a time: what is carried from one header to the next (GNU
+/// long names, pax records, the entry count) and where the data of the entry handed out last ends.
+///
+/// [`TarWalker::next_entry`] skips what is left of the previous entry's data, reads headers until the next
+/// entry (or the end) and leaves the source at that entry's data; the caller may read any part of it.
+#[derive(Debug, Default)]
+pub(crate) struct TarWalker {
+    index: u64,
+    long_name: Option<String>,
+    pax_path: Option<String>,
+    pax_size: Option<u64>,
+    /// The entry handed out last: the stream position where its padded data ends, and its path.
+    pending: Option<(u64, String)>,
+    done: bool,
+}
+
+impl TarWalker {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next entry, with `src` positioned at the start of its data (`entry.size` bytes), or `None` at the
+    /// end of the archive or after a problem that stops the walk (pushed to `diags`). `end` is the stream's
+    /// length when known (plain tar), to report truncation before reading.
+    pub(crate) fn next_entry(
+        &mut self,
+        src: &mut dyn TarSource,
+        end: Option<u64>,
+        limits: &Limits,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Entry> {
+        if self.done {
+            return None;
+        }
+        if let Some((next, path)) = self.pending.take() {
+            let pos = src.position();
+            if let Err(e) = src.skip(next.saturating_sub(pos)) {
+                let text = if e.kind() == io::ErrorKind::UnexpectedEof {
+                    format!("tar entry \"{path}\": the archive ends inside its data: it is truncated")
+                } else {
+                    read_error(&e, pos)
+                };
+                return self.stop(diags, text);
+            }
+        }
+        let mut block = [0u8; 512];
+        loop {
+            let offset = src.position();
+            match read_block(src, &mut block) {
+                Ok(true) => {}
+                Ok(false) => {
+                    if self.index == 0 {
+                        diags.push(Diagnostic::warning(
+                            DiagnosticKind::Other,
+                            "tar: the archive holds no entries",
+                        ));
+                    }
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => return self.stop(diags, read_error(&e, offset)),
+            }
+            if block.iter().all(|b| *b == 0) {
+                self.done = true;
+                return None; // End-of-archive marker.
+            }
+            if !is_header(&block) {
+                return self.stop(
+                    diags,
+                    format!("tar: the block at offset {offset} is not a valid header (bad checksum): the archive is damaged; reading stopped"),
+                );
+            }
+            let kind = block[156];
+            let Some(header_size) = parse_number(&block[124..136]) else {
+                return self.stop(diags, format!("tar: the header at offset {offset} has an unreadable size field; reading stopped"));
+            };
+            let data_offset = offset + BLOCK;
+            // Meta entries: the name or attributes of the next header.
+            if matches!(kind, b'L' | b'K' | b'x' | b'g' | b'X') {
+                if header_size > MAX_META {
+                    return self.stop(diags, format!("tar: a {header_size}-byte long-name or pax header at offset {offset}; refusing it; reading stopped"));
+                }
+                let mut data = Vec::new();
+                let n = src.take(header_size).read_to_end(&mut data);
+                if n.is_err() || data.len() as u64 != header_size {
+                    return self.stop(diags, format!("tar: the archive ends inside the extended header at offset {offset}: it is truncated"));
+                }
+                match kind {
+                    b'L' => self.long_name = Some(String::from_utf8_lossy(cstr(&data)).into_owned()),
+                    b'x' | b'X' => parse_pax(&data, &mut self.pax_path, &mut self.pax_size),
+                    _ => {} // 'K' (long link target) and 'g' (global pax records) name nothing we show.
+                }
+                if let Err(e) = src.skip(padded(header_size) - header_size) {
+                    return self.stop(diags, read_error(&e, src.position()));
+                }
+                continue;
+            }
+            if self.index >= limits.max_entries {
+                return self.stop(
+                    diags,
+                    format!(
+                        "tar: more than {} entries; the rest is not read",
+                        limits.max_entries
+                    ),
+                );
+            }
+            let ustar = block[257..263] == *b"ustar\0";
+            let mut name = cstr(&block[..100]).to_vec();
+            if ustar {
+                let prefix = cstr(&block[345..500]);
+                if !prefix.is_empty() {
+                    let mut full = prefix.to_vec();
+                    full.push(b'/');
+                    full.extend_from_slice(&name);
+                    name = full;
+                }
+            }
+            let path = self
+                .pax_path
+                .take()
+                .or_else(|| self.long_name.take())
+                .unwrap_or_else(|| String::from_utf8_lossy(&name).into_owned());
+            self.long_name = None;
+            let size = self.pax_size.take().unwrap_or(header_size);
+            // Links, devices, directories and FIFOs have no data, whatever their size field says.
+            let has_data = !matches!(kind, b'1' | b'2' | b'3' | b'4' | b'5' | b'6');
+            let data_len = if has_data { size } else { 0 };
+            let is_dir = kind == b'5' || (kind != b'1' && kind != b'2' && path.ends_with('/'));
+            check_path("tar entry", &path, diags);
+            if kind == b'S' {
+                diags.push(Diagnostic::info(
+                    DiagnosticKind::Other,
+                    format!("tar entry \"{path}\" is a GNU sparse file: its stored data is shown without the holes"),
+                ));
+            }
+            let truncated = end.is_some_and(|end| data_offset.saturating_add(data_len) > end);
+            if truncated {
+                diags.push(Diagnostic::error(
+                    DiagnosticKind::Other,
+                    format!("tar entry \"{path}\": its {data_len} bytes run past the end of the file: the archive is truncated"),
+                ));
+                // Its data is handed out as far as it goes; nothing follows it.
+                self.done = true;
+            } else {
+                self.pending = Some((data_offset.saturating_add(padded(data_len)), path.clone()));
+            }
+            let entry = Entry {
+                index: self.index,
+                path,
+                size: data_len,
+                size_known: true,
+                is_dir,
+                encrypted: false,
+                loc: Loc::Tar { data_offset },
+            };
+            self.index += 1;
+            return Some(entry);
+        }
+    }
+
+    /// Record the problem that ends the walk.
+    fn stop(&mut self, diags: &mut Vec<Diagnostic>, text: String) -> Option<Entry> {
+        self.done = true;
+        diags.push(Diagnostic::error(DiagnosticKind::Other, text));
+        None
+    }
+}
+
+/// Walk the tar stream in `src` from its current position (0): a loop over [`TarWalker::next_entry`]. For
+/// each entry, `visit` gets the entry, a stream of its data (which it may leave unread) and the diagnostics
+/// so far; the walk then skips to the next header. `end` is the stream's length when known (plain tar).
 pub(crate) fn walk(
     src: &mut dyn TarSource,
     end: Option<u64>,
@@ -205,137 +370,11 @@ pub(crate) fn walk(
     diags: &mut Vec<Diagnostic>,
     visit: &mut Visitor<'_>,
 ) {
-    let mut block = [0u8; 512];
-    let mut index = 0u64;
-    let mut long_name: Option<String> = None;
-    let mut pax_path: Option<String> = None;
-    let mut pax_size: Option<u64> = None;
-    let mut global_warned = false;
-    loop {
-        let offset = src.position();
-        match read_block(src, &mut block) {
-            Ok(true) => {}
-            Ok(false) => {
-                if index == 0 {
-                    diags.push(Diagnostic::warning(
-                        DiagnosticKind::Other,
-                        "tar: the archive holds no entries",
-                    ));
-                }
-                return;
-            }
-            Err(e) => return stop(diags, read_error(&e, offset)),
-        }
-        if block.iter().all(|b| *b == 0) {
-            return; // End-of-archive marker.
-        }
-        if !is_header(&block) {
-            return stop(
-                diags,
-                format!("tar: the block at offset {offset} is not a valid header (bad checksum): the archive is damaged; reading stopped"),
-            );
-        }
-        let kind = block[156];
-        let Some(header_size) = parse_number(&block[124..136]) else {
-            return stop(diags, format!("tar: the header at offset {offset} has an unreadable size field; reading stopped"));
-        };
-        let data_offset = offset + BLOCK;
-        // Meta entries: the name or attributes of the next header.
-        if matches!(kind, b'L' | b'K' | b'x' | b'g' | b'X') {
-            if header_size > MAX_META {
-                return stop(diags, format!("tar: a {header_size}-byte long-name or pax header at offset {offset}; refusing it; reading stopped"));
-            }
-            let mut data = Vec::new();
-            let n = src.take(header_size).read_to_end(&mut data);
-            if n.is_err() || data.len() as u64 != header_size {
-                return stop(diags, format!("tar: the archive ends inside the extended header at offset {offset}: it is truncated"));
-            }
-            match kind {
-                b'L' => long_name = Some(String::from_utf8_lossy(cstr(&data)).into_owned()),
-                b'x' | b'X' => parse_pax(&data, &mut pax_path, &mut pax_size),
-                b'g' if !global_warned => {
-                    global_warned = true;
-                }
-                _ => {}
-            }
-            if let Err(e) = src.skip(padded(header_size) - header_size) {
-                return stop(diags, read_error(&e, src.position()));
-            }
-            continue;
-        }
-        if index >= limits.max_entries {
-            return stop(
-                diags,
-                format!(
-                    "tar: more than {} entries; the rest is not read",
-                    limits.max_entries
-                ),
-            );
-        }
-        let ustar = block[257..263] == *b"ustar\0";
-        let mut name = cstr(&block[..100]).to_vec();
-        if ustar {
-            let prefix = cstr(&block[345..500]);
-            if !prefix.is_empty() {
-                let mut full = prefix.to_vec();
-                full.push(b'/');
-                full.extend_from_slice(&name);
-                name = full;
-            }
-        }
-        let path = pax_path
-            .take()
-            .or_else(|| long_name.take())
-            .unwrap_or_else(|| String::from_utf8_lossy(&name).into_owned());
-        long_name = None;
-        let size = pax_size.take().unwrap_or(header_size);
-        // Links, devices, directories and FIFOs have no data, whatever their size field says.
-        let has_data = !matches!(kind, b'1' | b'2' | b'3' | b'4' | b'5' | b'6');
-        let data_len = if has_data { size } else { 0 };
-        let is_dir = kind == b'5' || (kind != b'1' && kind != b'2' && path.ends_with('/'));
-        check_path("tar entry", &path, diags);
-        if kind == b'S' {
-            diags.push(Diagnostic::info(
-                DiagnosticKind::Other,
-                format!("tar entry \"{path}\" is a GNU sparse file: its stored data is shown without the holes"),
-            ));
-        }
-        let truncated = end.is_some_and(|end| data_offset.saturating_add(data_len) > end);
-        if truncated {
-            diags.push(Diagnostic::error(
-                DiagnosticKind::Other,
-                format!("tar entry \"{path}\": its {data_len} bytes run past the end of the file: the archive is truncated"),
-            ));
-        }
-        let entry = Entry {
-            index,
-            path,
-            size: data_len,
-            size_known: true,
-            is_dir,
-            encrypted: false,
-            loc: Loc::Tar { data_offset },
-        };
-        index += 1;
-        let mut data = (&mut *src).take(data_len);
+    let mut walker = TarWalker::new();
+    while let Some(entry) = walker.next_entry(src, end, limits, diags) {
+        let mut data = (&mut *src).take(entry.size);
         if visit(&entry, &mut data, diags).is_break() {
             return;
-        }
-        if truncated {
-            return;
-        }
-        let next = data_offset.saturating_add(padded(data_len));
-        let pos = src.position();
-        if let Err(e) = src.skip(next.saturating_sub(pos)) {
-            let text = if e.kind() == io::ErrorKind::UnexpectedEof {
-                format!(
-                    "tar entry \"{}\": the archive ends inside its data: it is truncated",
-                    entry.path
-                )
-            } else {
-                read_error(&e, pos)
-            };
-            return stop(diags, text);
         }
     }
 }
