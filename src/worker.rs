@@ -626,6 +626,8 @@ impl Forwarder {
                     }
                 }
                 _ => {
+                    grow_gently(&mut st.messages);
+                    grow_gently(&mut st.threading);
                     st.messages.push(Stored { locations: vec![location], children: Vec::new(), parent });
                     st.threading.push(thread::ThreadInput {
                         id,
@@ -769,6 +771,15 @@ fn progress(current: Option<(SourceId, u64)>) {
             worker_memory: wasm_memory_bytes(),
         });
     });
+}
+
+/// Make room for one more element by a quarter of what `v` holds rather than doubling it: wasm memory
+/// never shrinks, so a doubling's old and new buffers (hundreds of MB at millions of messages) would
+/// both stay in the worker's high-water mark.
+fn grow_gently<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 4).max(1024));
+    }
 }
 
 /// The worker's wasm memory beyond which it stops reading and indexing: a wasm32 module cannot grow past
