@@ -409,7 +409,13 @@ async fn cancel_once_loading(ctx: &Ctx, loaded: usize, size: u64) -> (f64, Value
     let bytes_done = |v: Value| v.as_str().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
     let progress = "return document.querySelector('[data-testid=ingest-status]').dataset.bytesDone;";
     let first = bytes_done(ctx.js(progress, vec![]).await);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Cancel as soon as the bar has moved on (a fixed wait could outlast a fast ingest).
+    ctx.wait_js(
+        "the progress bar moves on",
+        Duration::from_secs(10),
+        &format!("return Number(document.querySelector('[data-testid=ingest-status]').dataset.bytesDone) > {first};"),
+    )
+    .await;
     let second = bytes_done(ctx.js(progress, vec![]).await);
     ctx.find("[data-testid=cancel]").await.click().await.expect("click Cancel");
     let t0 = std::time::Instant::now();
@@ -428,7 +434,7 @@ pub async fn cancel_inside_gz(ctx: Ctx, target: Target) {
     // About 160 MB of mbox: under the 256 MiB up to which the index pass decompresses an archive entry once
     // for all its messages (past it, each message is decompressed from the start of the entry).
     const MBOX_N: usize = 60_000;
-    const TAR_N: usize = 30_000;
+    const TAR_N: usize = 60_000;
     let dir = std::env::temp_dir().join(format!("leakloupe-gz-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
