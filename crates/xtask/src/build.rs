@@ -255,6 +255,16 @@ fn find_wasm_opt() -> Option<WasmOpt> {
     None
 }
 
+/// wasm-opt's level for a binary: the page's module is optimised for size (it is downloaded before anything
+/// shows); the worker's for speed (it parses gigabytes; measured in BENCHMARKS.md section 2).
+fn opt_level(bin: &str) -> &'static str {
+    if bin == "worker" {
+        "-O3"
+    } else {
+        "-Oz"
+    }
+}
+
 /// wasm-bindgen then wasm-opt for one binary, unless the stamp says the output is current.
 fn post_process(
     bin: &str,
@@ -264,8 +274,9 @@ fn post_process(
     opt: Option<&WasmOpt>,
 ) -> Result<()> {
     let input = read(wasm)?;
+    let level = opt_level(bin);
     let opt_desc = match opt {
-        Some(o) => format!("wasm-opt {} -Oz {}", o.version, WASM_OPT_FLAGS.join(" ")),
+        Some(o) => format!("wasm-opt {} {level} {}", o.version, WASM_OPT_FLAGS.join(" ")),
         None => "no wasm-opt".to_string(),
     };
     let stamp = format!(
@@ -307,7 +318,7 @@ fn post_process(
             let before = read(&out_wasm)?.len() as u64;
             let tmp = out_dir.join(format!("{bin}_bg.opt.wasm"));
             run(Command::new(&o.path)
-                .arg("-Oz")
+                .arg(level)
                 .args(WASM_OPT_FLAGS)
                 .arg(&out_wasm)
                 .arg("-o")
@@ -316,7 +327,7 @@ fn post_process(
                 .map_err(|e| format!("cannot rename {}: {e}", tmp.display()))?;
             let after = read(&out_wasm)?.len() as u64;
             step(&format!(
-                "wasm-opt -Oz {bin}: {} -> {}",
+                "wasm-opt {level} {bin}: {} -> {}",
                 human_size(before),
                 human_size(after)
             ));
