@@ -766,31 +766,7 @@ async fn load_rows(ctx: &Ctx, file: &Path, size: u64, messages: u64) -> String {
     let t0 = Instant::now();
     input.send_keys(&file.display().to_string()).await.expect("send_keys the archive path to the file input");
     let timeout = Duration::from_secs(env_u64("LEAKLOUPE_BENCH_TIMEOUT_S").unwrap_or(3_600));
-    let poll = "const s = document.querySelector('[data-testid=ingest-status]'); const c = document.querySelector('[data-testid=message-count]');\
-                return { state: s ? s.getAttribute('data-state') : null, bytes: s ? Number(s.getAttribute('data-bytes-done')) : 0,\
-                  mem: s ? Number(s.getAttribute('data-worker-memory')) : 0, count: c ? c.textContent.trim() : null };";
-    let mut last_print = Instant::now();
-    let done = loop {
-        assert!(t0.elapsed() < timeout, "loading {messages} messages: not within {timeout:?}");
-        if let Ok(v) = ctx.client.execute(poll, vec![]).await {
-            if v["state"] == "done" && load::count_of(&v["count"]) == messages {
-                break v;
-            }
-            if last_print.elapsed() > Duration::from_secs(10) {
-                last_print = Instant::now();
-                eprintln!(
-                    "  +{:>5.1}s ingest: state {} · {} MiB read · {} messages · worker wasm {:.0} MiB · load {}",
-                    t0.elapsed().as_secs_f64(),
-                    v["state"].as_str().unwrap_or("?"),
-                    v["bytes"].as_u64().unwrap_or(0) / MIB,
-                    v["count"].as_str().unwrap_or("?"),
-                    v["mem"].as_u64().unwrap_or(0) as f64 / MIB as f64,
-                    loadavg()
-                );
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let done = load::poll_until(ctx, "ingest", t0, timeout, |v| v["state"] == "done" && load::count_of(&v["count"]) == messages).await;
     let secs = t0.elapsed().as_secs_f64();
     assert_eq!(done["bytes"].as_u64(), Some(size), "data-bytes-done at done must be the file size");
     let app = ctx.js("const b = window.__big; return b && b.mem ? b.mem.buffer.byteLength : null;", vec![]).await;

@@ -184,7 +184,7 @@ pub fn count_of(v: &Value) -> u64 {
 }
 
 /// Polls `LOAD_POLL` until `done(poll)` holds; prints a line every 10 s; panics after `timeout`.
-async fn poll_until(ctx: &Ctx, what: &str, t0: Instant, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
+pub async fn poll_until(ctx: &Ctx, what: &str, t0: Instant, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
     let mut last_print = Instant::now();
     let mut last_answer = Instant::now();
     loop {
