@@ -1280,7 +1280,15 @@ impl<'a> BitReader<'a> {
     /// A Rice code with parameter `k` (at most 31).
     #[inline(always)]
     fn rice(&mut self, k: u32) -> u64 {
-        // Fast path: the whole code is in `acc` (bits above `n` are zero, so `q` ≤ `n`).
+        match self.rice_in_acc(k) {
+            Some(v) => v,
+            None => self.rice_slow(k),
+        }
+    }
+
+    /// The next Rice code, when it lies whole in `acc` (bits above `n` are zero, so `q` ≤ `n`).
+    #[inline(always)]
+    fn rice_in_acc(&mut self, k: u32) -> Option<u64> {
         let q = (!self.acc).trailing_zeros();
         let len = q + 1 + k;
         if len <= self.n && q < QMAX && k < 32 {
@@ -1288,21 +1296,16 @@ impl<'a> BitReader<'a> {
             // len ≤ 24 + 1 + 31 < 64.
             self.acc >>= len;
             self.n -= len;
-            return v;
+            return Some(v);
         }
-        self.rice_slow(k)
+        None
     }
 
     #[cold]
     #[inline(never)]
     fn rice_slow(&mut self, k: u32) -> u64 {
         self.refill();
-        let q = (!self.acc).trailing_zeros();
-        let len = q + 1 + k;
-        if len <= self.n && q < QMAX && k < 32 {
-            let v = ((self.acc >> (q + 1)) & ((1u64 << k) - 1)) | (u64::from(q) << k);
-            self.acc >>= len;
-            self.n -= len;
+        if let Some(v) = self.rice_in_acc(k) {
             return v;
         }
         let q = self.unary(QMAX);
