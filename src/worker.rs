@@ -716,9 +716,9 @@ impl IngestSink for Forwarder {
         self.found += 1;
         let Some(id) = self.record(&span, &summary, None, None) else { return };
         // Forwarded mail is evidence too: each attached message becomes a message of its own, linked to
-        // this one. Only messages with attachments can carry one (an attached message is an attachment),
-        // and a cheap byte scan rules out most of the rest before anything is parsed.
-        if raw.is_empty() || summary.attachment_count == 0 || !ingest::embedded::may_contain_embedded(raw) {
+        // this one. Only an attachment declared a message, named .eml/.msg or of no particular type can be
+        // one; the summarizer already looked (`may_embed_message`), so most messages are not parsed again.
+        if raw.is_empty() || !summary.may_embed_message {
             return;
         }
         let scan = ingest::embedded::embedded_messages(raw);

@@ -74,6 +74,11 @@ pub struct MessageSummary {
     pub references: Vec<String>,
     /// Number of attachments (see [`read_message`] for what counts).
     pub attachment_count: u32,
+    /// Whether an attachment could be a message of its own: declared `message/rfc822`, named `.eml` or
+    /// `.msg`, or of no particular type. When false, [`crate::ingest::embedded::embedded_messages`] finds
+    /// nothing, so a caller can skip it (it parses the message again). True for an Outlook `.msg` with
+    /// attachments.
+    pub may_embed_message: bool,
     /// Size of the message bytes.
     pub size: u64,
     /// Lowercase hex SHA-256 of the message bytes.
@@ -182,12 +187,12 @@ pub fn summarize(raw: &[u8]) -> MessageSummary {
         Ok(parsed) => {
             let mut problems = prepared.problems;
             let tree = classify(&parsed, &mut problems);
-            summary_from(raw, &parsed.headers, tree.attachments.len(), problems)
+            summary_from(raw, &parsed.headers, tree.attachments.len(), tree.may_embed_message(), problems)
         }
         Err((headers, problem)) => {
             let mut problems = prepared.problems;
             problems.push(problem);
-            summary_from(raw, &headers, 0, problems)
+            summary_from(raw, &headers, 0, false, problems)
         }
     }
 }
@@ -206,7 +211,7 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
         Ok(p) => p,
         Err((headers, problem)) => {
             problems.push(problem);
-            let summary = summary_from(raw, &headers, 0, problems);
+            let summary = summary_from(raw, &headers, 0, false, problems);
             return MessageDetail {
                 summary,
                 cc: addresses(&headers, "Cc"),
@@ -261,7 +266,7 @@ pub fn read_message(raw: &[u8]) -> MessageDetail {
             sha256: sha256_hex(&bytes),
         });
     }
-    let summary = summary_from(raw, &parsed.headers, attachments.len(), problems);
+    let summary = summary_from(raw, &parsed.headers, attachments.len(), tree.may_embed_message(), problems);
     MessageDetail {
         summary,
         cc: addresses(&parsed.headers, "Cc"),
@@ -361,6 +366,44 @@ pub fn attachment_bytes(raw: &[u8], index: u32) -> Option<Vec<u8>> {
     let tree = classify(&parsed, &mut problems);
     let part = tree.attachments.get(usize::try_from(index).ok()?)?;
     Some(decoded_bytes(part, &mut problems))
+}
+
+/// One attachment of an RFC 822 message as [`read_message`] numbers it, listed by [`attachments_listed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedAttachment {
+    /// 0-based index, as in [`read_message`] and [`attachment_bytes`].
+    pub index: u32,
+    /// File name (Content-Disposition filename or Content-Type name, decoded).
+    pub filename: Option<String>,
+    /// MIME type, lower case.
+    pub content_type: String,
+    /// The decoded bytes (what [`attachment_bytes`] gives), only for the attachments the caller asked for.
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// The attachments of an RFC 822 message from one parse, numbered as [`read_message`] numbers them, with
+/// the decoded bytes of only those `decode` picks by content type and file name. Unlike [`read_message`]
+/// it reads no body text and hashes nothing: the embedded-message scan at ingest runs it on every message
+/// that may carry one, and a full read there halved ingest speed. Empty for an Outlook `.msg` and for
+/// bytes mailparse cannot parse. Never panics.
+pub fn attachments_listed(raw: &[u8], decode: &dyn Fn(&str, Option<&str>) -> bool) -> Vec<ListedAttachment> {
+    if raw.starts_with(msg::MAGIC) {
+        return Vec::new();
+    }
+    let prepared = prepare(raw);
+    let Ok(parsed) = parse(&prepared.input) else { return Vec::new() };
+    let mut problems = Vec::new();
+    let tree = classify(&parsed, &mut problems);
+    tree.attachments
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let filename = filename(part);
+            let content_type = part.ctype.mimetype.clone();
+            let bytes = decode(&content_type, filename.as_deref()).then(|| decoded_bytes(part, &mut problems));
+            ListedAttachment { index: u32::try_from(i).unwrap_or(u32::MAX), filename, content_type, bytes }
+        })
+        .collect()
 }
 
 /// Read the message a span points at, given the bytes [`crate::ingest::message_bytes`] returned for it:
@@ -805,6 +848,7 @@ fn summary_from(
     raw: &[u8],
     headers: &[MailHeader<'_>],
     attachment_count: usize,
+    may_embed_message: bool,
     mut problems: Vec<Diagnostic>,
 ) -> MessageSummary {
     let from = addresses(headers, "From");
@@ -848,6 +892,7 @@ fn summary_from(
             .map(|h| crate::thread::parse_references(&raw_value(h)))
             .unwrap_or_default(),
         attachment_count: u32::try_from(attachment_count).unwrap_or(u32::MAX),
+        may_embed_message,
         size: raw.len() as u64,
         sha256: sha256_hex(raw),
         problems,
@@ -966,6 +1011,15 @@ pub fn parse_date(value: &str) -> (Option<MailDate>, Option<Diagnostic>) {
 struct Tree<'p, 'a> {
     body: Option<(&'p ParsedMail<'a>, BodySource)>,
     attachments: Vec<&'p ParsedMail<'a>>,
+}
+
+impl Tree<'_, '_> {
+    /// Whether an attachment could be a message of its own (see [`MessageSummary::may_embed_message`]).
+    fn may_embed_message(&self) -> bool {
+        self.attachments
+            .iter()
+            .any(|p| crate::ingest::embedded::could_be_message(&p.ctype.mimetype, filename(p).as_deref()))
+    }
 }
 
 fn filename(part: &ParsedMail<'_>) -> Option<String> {
@@ -1331,6 +1385,34 @@ mod tests {
         assert_eq!(d.summary.attachment_count, 2);
         assert_eq!(d.headers[3].name, "Content-Type");
         assert_eq!(d.headers[3].raw, "multipart/mixed; boundary=\"XX\"");
+    }
+
+    #[test]
+    fn attachments_listed_number_as_the_reader_and_decode_only_what_is_asked() {
+        let d = read_message(MIXED);
+        let listed = attachments_listed(MIXED, &|ct, _| ct.starts_with("message/"));
+        assert_eq!(listed.len(), d.attachments.len());
+        for (l, a) in listed.iter().zip(&d.attachments) {
+            assert_eq!((l.index, &l.filename, &l.content_type), (a.index, &a.filename, &a.content_type));
+        }
+        assert_eq!(listed[0].bytes, None, "the octet-stream part was not asked for");
+        assert_eq!(listed[1].bytes, attachment_bytes(MIXED, 1));
+        let by_name = attachments_listed(MIXED, &|_, name| name.is_some_and(|n| n.ends_with(".bin")));
+        assert_eq!(by_name[0].bytes.as_deref(), Some(b"hello world".as_slice()));
+        assert_eq!(by_name[1].bytes, None);
+        assert!(attachments_listed(b"From: a@b\n\nplain", &|_, _| true).is_empty());
+    }
+
+    #[test]
+    fn may_embed_message_follows_the_attachments() {
+        assert!(summarize(MIXED).may_embed_message, "octet-stream and message/rfc822 parts");
+        assert!(read_message(MIXED).summary.may_embed_message);
+        let png = b"From: a@b\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nhi\n--B\nContent-Type: image/png; name=x.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--B--\n";
+        let s = summarize(png);
+        assert_eq!((s.attachment_count, s.may_embed_message), (1, false));
+        let named = String::from_utf8_lossy(png).replace("image/png; name=x.png", "image/png; name=fwd.EML");
+        assert!(summarize(named.as_bytes()).may_embed_message, "a .eml name counts whatever the type");
+        assert!(!summarize(b"From: a@b\n\nplain").may_embed_message);
     }
 
     #[test]

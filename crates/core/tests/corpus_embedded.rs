@@ -10,7 +10,8 @@
 //!    of the embedded `.msg`) has the Subject of our embedded message at path `[0]` (`[0, 0]`).
 //! 4. `every_embedded_message_reads_like_a_message`: for every eml / malformed / msg file, each embedded
 //!    message is found again by its path, hashes as its parent's attachment hashes, and reads and
-//!    summarizes without panicking; the totals are pinned.
+//!    summarizes without panicking; a file whose summary says no attachment could be a message
+//!    (`may_embed_message`, which lets ingest skip the scan) gives nothing; the totals are pinned.
 //! 5. `own_fixture_forward_of_forward`: `tests/fixtures/embedded/forward-of-forward.eml` (a QP-encoded
 //!    forward holding a base64 `.eml` sent as octet-stream, plus a base64 message cut short), exact
 //!    expectations; runs with or without the corpus.
@@ -314,7 +315,7 @@ fn every_embedded_message_reads_like_a_message() {
             !p.extension()
                 .is_some_and(|e| e == "json" || e == "md" || e == "rtf" || e == "png")
         });
-        let (mut files_with, mut messages, mut diagnostics) = (0, 0, 0);
+        let (mut files_with, mut messages, mut diagnostics, mut skipped) = (0, 0, 0, 0);
         for path in &files {
             let raw = read(path);
             let what = path
@@ -323,6 +324,12 @@ fn every_embedded_message_reads_like_a_message() {
                 .display()
                 .to_string();
             let scan = embedded_messages(&raw);
+            // Ingest skips the scan when the summary says no attachment could be a message: that must
+            // never lose one.
+            if !summarize(&raw).may_embed_message {
+                assert_eq!((scan.count, scan.all_diagnostics().len()), (0, 0), "{what}: skipped, but the scan finds something");
+                skipped += 1;
+            }
             assert_eq!(scan.iter().count() as u32, scan.count, "{what}");
             assert_eq!(
                 scan.iter().map(|e| e.bytes.len() as u64).sum::<u64>(),
@@ -336,15 +343,15 @@ fn every_embedded_message_reads_like_a_message() {
             messages += scan.count;
             diagnostics += scan.all_diagnostics().len();
         }
-        println!("{dir}: {} files, {files_with} with embedded messages, {messages} messages, {diagnostics} diagnostics", files.len());
-        totals.push((dir, files_with, messages, diagnostics));
+        println!("{dir}: {} files, {files_with} with embedded messages, {messages} messages, {diagnostics} diagnostics, {skipped} not scanned at ingest", files.len());
+        totals.push((dir, files_with, messages, diagnostics, skipped));
     }
     assert_eq!(
         totals,
         [
-            ("eml", 35, 47, 4),
-            ("malformed", 2, 5, 1),
-            ("msg", 13, 42, 0)
+            ("eml", 35, 47, 4, 266),
+            ("malformed", 2, 5, 1, 51),
+            ("msg", 13, 42, 0, 32)
         ]
     );
 }

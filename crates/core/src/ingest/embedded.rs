@@ -50,7 +50,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::ingest::msg::{self, AttachmentContent, OutlookMessage};
 use crate::ingest::sniff::{header_field_name, skip_bom_and_blank};
 use crate::ingest::{sniff, Sniffed, SourceFormat, SpanKind};
-use crate::message::{attachment_bytes, read_message, MessageDetail};
+use crate::message::{attachment_bytes, attachments_listed, MessageDetail};
 
 /// How an embedded message was carried by its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -289,8 +289,10 @@ struct Meta {
     index: u32,
     filename: Option<String>,
     content_type: String,
-    /// Decoded size as the reader lists it.
+    /// Decoded size as the reader lists it (0 when not decoded: then it cannot be a message).
     size: u64,
+    /// The decoded bytes, when the listing already decoded them.
+    bytes: Option<Vec<u8>>,
 }
 
 /// A borrowed view of a [`Node`].
@@ -313,7 +315,7 @@ impl<'a> Node<'a> {
         }
         let attachments = match detail {
             Some(d) => metas(d),
-            None if may_contain_embedded(&raw) => metas(&read_message(&raw)),
+            None if may_contain_embedded(&raw) => listed(&raw),
             None => Vec::new(),
         };
         Some(Node::Mime { raw, attachments })
@@ -336,6 +338,22 @@ fn metas(detail: &MessageDetail) -> Vec<Meta> {
             filename: a.filename.clone(),
             content_type: a.content_type.clone(),
             size: a.size,
+            bytes: None,
+        })
+        .collect()
+}
+
+/// The attachment list from one light parse, with the bytes of only those that might be a message (the
+/// rest are not decoded; their size is not needed).
+fn listed(raw: &[u8]) -> Vec<Meta> {
+    attachments_listed(raw, &|ct, name| hint(ct, name).is_some())
+        .into_iter()
+        .map(|a| Meta {
+            index: a.index,
+            size: a.bytes.as_ref().map_or(0, |b| b.len() as u64),
+            filename: a.filename,
+            content_type: a.content_type,
+            bytes: a.bytes,
         })
         .collect()
 }
@@ -396,7 +414,7 @@ impl Walker<'_> {
         for c in candidates(parent) {
             let remaining = self.limits.max_total_bytes.saturating_sub(self.total);
             if c.size > remaining {
-                // Not even decoded: it could not be kept. Only say so when it was declared a message.
+                // Too big to keep (not extracted). Only say so when it was declared a message.
                 if c.hint != Hint::Generic {
                     diags.push(self.too_big(&c.label, c.size));
                 }
@@ -500,6 +518,12 @@ enum Hint {
     Generic,
 }
 
+/// Whether an attachment with this content type and file name is looked at as a possible message (what
+/// [`crate::message::MessageSummary::may_embed_message`] is made of).
+pub(crate) fn could_be_message(content_type: &str, filename: Option<&str>) -> bool {
+    hint(content_type, filename).is_some()
+}
+
 fn hint(content_type: &str, filename: Option<&str>) -> Option<Hint> {
     let ct = content_type.trim().to_ascii_lowercase();
     let name = filename
@@ -575,7 +599,10 @@ fn extract<'p>(parent: &Parent<'p>, index: u32, diags: &mut Vec<Diagnostic>) -> 
         Parent::Mime { raw, attachments } => {
             let meta = attachments.iter().find(|a| a.index == index)?;
             let h = hint(&meta.content_type, meta.filename.as_deref())?;
-            let bytes = attachment_bytes(raw, index)?;
+            let bytes = match &meta.bytes {
+                Some(b) => b.clone(),
+                None => attachment_bytes(raw, index)?,
+            };
             classify(
                 bytes,
                 h,
@@ -903,7 +930,7 @@ fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{sha256_hex, summarize};
+    use crate::message::{read_message, sha256_hex, summarize};
 
     /// A forward (as base64 message/rfc822) of a forward (7bit message/rfc822) of an original.
     fn forward_of_forward(crlf: bool) -> Vec<u8> {

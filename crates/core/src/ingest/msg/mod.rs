@@ -716,6 +716,7 @@ impl OutlookMessage {
             in_reply_to: header_ids(headers, "In-Reply-To"),
             references: header_ids(headers, "References"),
             attachment_count: u32::try_from(self.attachments.len()).unwrap_or(u32::MAX),
+            may_embed_message: !self.attachments.is_empty(),
             size: raw.len() as u64,
             sha256: sha256_hex(raw),
             problems,
@@ -893,6 +894,7 @@ fn unreadable(raw: &[u8], reason: &str) -> MessageSummary {
         in_reply_to: Vec::new(),
         references: Vec::new(),
         attachment_count: 0,
+        may_embed_message: false,
         size: raw.len() as u64,
         sha256: sha256_hex(raw),
         problems: vec![Diagnostic::error(
