@@ -281,6 +281,13 @@ fn answer(req: Request) {
 }
 
 fn read_range(file: &File, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    read_range_into(file, start, end, &mut out)?;
+    Ok(out)
+}
+
+/// [`read_range`] into a buffer the caller keeps (the ingest loop reuses one for the whole file).
+fn read_range_into(file: &File, start: u64, end: u64, out: &mut Vec<u8>) -> Result<(), String> {
     let blob = file
         .slice_with_f64_and_f64(start as f64, end as f64)
         .map_err(|_| format!("could not slice {}", file.name()))?;
@@ -288,7 +295,10 @@ fn read_range(file: &File, start: u64, end: u64) -> Result<Vec<u8>, String> {
     let buf = reader
         .read_as_array_buffer(&blob)
         .map_err(|e| format!("could not read {}: {}", file.name(), js_error_text(&e)))?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    let view = js_sys::Uint8Array::new(&buf);
+    out.resize(view.length() as usize, 0);
+    view.copy_to(out);
+    Ok(())
 }
 
 fn js_error_text(e: &JsValue) -> String {
@@ -808,8 +818,30 @@ fn wasm_memory_bytes() -> u64 {
         .unwrap_or(0)
 }
 
+/// Let the event loop run (the page's Cancel, Open and search requests are answered in between).
+///
+/// Through a `MessageChannel`, not `setTimeout(0)`: nested timeouts are clamped to 4 ms, and ingest yields
+/// after every chunk (0.57 s of a 23 s run of 512 MiB was spent waiting in timeouts). A message posted to
+/// the channel is queued behind the page's messages already waiting, so those are still answered first.
 async fn yield_now() {
-    gloo::timers::future::TimeoutFuture::new(0).await;
+    thread_local! {
+        // One channel for the worker's life: held here, so it is never collected with a message in flight.
+        static CHANNEL: Option<web_sys::MessageChannel> = web_sys::MessageChannel::new().ok();
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let posted = CHANNEL.with(|c| {
+            c.as_ref().is_some_and(|channel| {
+                channel.port1().set_onmessage(Some(&resolve));
+                channel.port2().post_message(&JsValue::NULL).is_ok()
+            })
+        });
+        if !posted {
+            let _ = reject.call0(&JsValue::NULL);
+        }
+    });
+    if wasm_bindgen_futures::JsFuture::from(promise).await.is_err() {
+        gloo::timers::future::TimeoutFuture::new(0).await;
+    }
 }
 
 async fn drain_queue() {
@@ -991,6 +1023,7 @@ async fn ingest_source(source: SourceId) {
 
     let mut ingester = Ingester::new(format);
     let mut hasher = Sha256::new();
+    let mut chunk = Vec::new();
     let mut offset = 0u64;
     let mut cancelled = false;
     while offset < size {
@@ -999,8 +1032,8 @@ async fn ingest_source(source: SourceId) {
             break;
         }
         let end = (offset + CHUNK).min(size);
-        match read_range(&file, offset, end) {
-            Ok(chunk) => {
+        match read_range_into(&file, offset, end, &mut chunk) {
+            Ok(()) => {
                 hasher.update(&chunk);
                 ingester.push(&chunk, &mut fw);
             }
@@ -1416,27 +1449,77 @@ fn import_keys(fw: &mut Forwarder, file: &File, name: &str, size: u64) {
 
 /// Messages indexed between two yields to the event loop.
 const INDEX_BATCH: usize = 200;
-/// Largest archive entry held in memory while its messages are indexed.
-const MAX_CACHED_ENTRY: usize = 256 * 1024 * 1024;
+/// Largest archive entry read whole while its messages are indexed; a larger one (or one of unknown
+/// size: a `.gz`) is read on in windows of [`INDEX_READ`] from a stream, so one step of the index pass
+/// never decompresses more than that (Cancel, Open and the next file's ingest are answered between).
+const MAX_CACHED_ENTRY: u64 = 8 * 1024 * 1024;
 /// Bytes of a source file read at once while indexing: messages lie in file order, so one read serves
 /// thousands of them. (A `FileReaderSync` call costs milliseconds of fixed overhead in Chromium, which
 /// made one read per message take 15–19 min for 200,000 messages; see BENCHMARKS.md section 5.)
 const INDEX_READ: u64 = 8 * 1024 * 1024;
 
-/// What the indexer read last: a window of a source file, or a whole decompressed archive entry.
+/// What the indexer read last: a window of a source file, a whole decompressed archive entry, or a
+/// window of an entry too large to hold (with the stream that goes on reading it).
 struct ReadCache {
     /// The source and, for an archive entry, the entry's address (0 for the file itself).
     key: (SourceId, usize),
     /// Offset of `bytes` in the file or entry.
     start: u64,
     bytes: Rc<Vec<u8>>,
+    stream: Option<EntryStream>,
+}
+
+/// What the index pass keeps between messages.
+#[derive(Default)]
+struct IndexReads {
+    last: Option<ReadCache>,
+    /// Archive entries found larger than [`MAX_CACHED_ENTRY`] (their declared size was wrong): read as
+    /// streams.
+    big: std::collections::HashSet<(SourceId, usize)>,
+}
+
+/// A decompressing stream over one archive entry, `pos` bytes in.
+struct EntryStream {
+    reader: Box<dyn Read>,
+    pos: u64,
+}
+
+impl EntryStream {
+    /// Open the entry at `chain` of `file`. The stream must outlive this call, so the `FileAccess` it
+    /// reads through is leaked: one small struct per archive entry over 8 MiB (or a `.gz`) per index pass.
+    /// (Before, each message of such an entry was decompressed from the entry's start: quadratic.)
+    fn open(file: &File, chain: &[Located]) -> Option<EntryStream> {
+        let access: &'static FileAccess = Box::leak(Box::new(FileAccess { file: file.clone(), read: Cell::new(0) }));
+        let reader = container::open_chain(access, chain, &Limits::default()).ok()?;
+        Some(EntryStream { reader, pos: 0 })
+    }
+
+    /// Bytes `start..stop` (at least up to `end`, fewer only past the entry's end), reading on from
+    /// `pos`: `carry` holds the bytes `start..pos` already read when `start` is behind `pos`.
+    fn window(&mut self, carry: Vec<u8>, start: u64, end: u64, stop: u64) -> Option<Vec<u8>> {
+        let mut out = carry;
+        if start >= self.pos {
+            let skip = start - self.pos;
+            let skipped = std::io::copy(&mut (&mut self.reader).take(skip), &mut std::io::sink()).ok()?;
+            self.pos += skipped;
+            if skipped < skip {
+                return None;
+            }
+        } else if start + out.len() as u64 != self.pos {
+            return None;
+        }
+        let have = start + out.len() as u64;
+        let read = (&mut self.reader).take(stop.saturating_sub(have)).read_to_end(&mut out).ok()?;
+        self.pos += read as u64;
+        (start + out.len() as u64 >= end).then_some(out)
+    }
 }
 
 /// Build the full-text index of everything loaded, after ingest, so the list appears at ingest speed
 /// and search catches up (the UI shows how far). Messages are re-read from their files; an archive
 /// entry is decompressed once for all its messages.
 async fn index_pending() {
-    let mut cache: Option<ReadCache> = None;
+    let mut cache = IndexReads::default();
     loop {
         let (from, to) = STATE.with(|st| {
             let st = st.borrow();
@@ -1513,7 +1596,8 @@ fn index_progress() -> Event {
 
 /// The bytes of message `id` for the index, reading each archive entry once and a file in windows of
 /// [`INDEX_READ`] bytes.
-fn raw_for_index(id: MessageId, cache: &mut Option<ReadCache>) -> Option<Vec<u8>> {
+fn raw_for_index(id: MessageId, reads: &mut IndexReads) -> Option<Vec<u8>> {
+    let IndexReads { last: cache, big } = reads;
     let (file, loc) = STATE.with(|st| {
         let st = st.borrow();
         let loc = st.messages.get(id as usize)?.locations.first()?.clone();
@@ -1530,16 +1614,46 @@ fn raw_for_index(id: MessageId, cache: &mut Option<ReadCache>) -> Option<Vec<u8>
             None if STATE.with(|st| st.borrow().partials.contains_key(&loc.source)) => None,
             None => {
                 let stop = end.max(span.offset.saturating_add(INDEX_READ)).min(file.size() as u64).max(end);
-                read_range(&file, span.offset, stop).ok().map(|b| ReadCache { key, start: span.offset, bytes: Rc::new(b) })
+                read_range(&file, span.offset, stop).ok().map(|b| ReadCache { key, start: span.offset, bytes: Rc::new(b), stream: None })
             }
             Some(entry) => {
-                let access = FileAccess { file: file.clone(), read: Cell::new(0) };
-                let mut whole = Vec::new();
-                let fits = container::open_chain(&access, &entry.0, &Limits::default())
-                    .ok()
-                    .map(|r| r.take(MAX_CACHED_ENTRY as u64 + 1).read_to_end(&mut whole).is_ok() && whole.len() <= MAX_CACHED_ENTRY)
-                    .unwrap_or(false);
-                fits.then(|| ReadCache { key, start: 0, bytes: Rc::new(whole) })
+                // A large entry read on from where its previous message ended.
+                // (A message that begins in the last window carries that window's tail over.)
+                let going = cache.take().filter(|c| c.key == key).and_then(|c| {
+                    let s = c.stream?;
+                    if s.pos <= span.offset {
+                        Some((s, Vec::new()))
+                    } else {
+                        let from = usize::try_from(span.offset.checked_sub(c.start)?).ok()?;
+                        Some((s, c.bytes.get(from..)?.to_vec()))
+                    }
+                });
+                let windowed = |(mut s, carry): (EntryStream, Vec<u8>)| {
+                    let stop = end.max(span.offset.saturating_add(INDEX_READ));
+                    let bytes = s.window(carry, span.offset, end, stop)?;
+                    Some(ReadCache { key, start: span.offset, bytes: Rc::new(bytes), stream: Some(s) })
+                };
+                let fresh = || EntryStream::open(&file, &entry.0).map(|s| (s, Vec::new()));
+                let small = entry.0.last().is_some_and(|l| l.entry.size_known && l.entry.size <= MAX_CACHED_ENTRY);
+                match going {
+                    Some(g) => windowed(g),
+                    None if big.contains(&key) || !small => fresh().and_then(windowed),
+                    None => {
+                        let access = FileAccess { file: file.clone(), read: Cell::new(0) };
+                        let mut whole = Vec::new();
+                        let fits = container::open_chain(&access, &entry.0, &Limits::default())
+                            .ok()
+                            .map(|r| r.take(MAX_CACHED_ENTRY + 1).read_to_end(&mut whole).is_ok() && whole.len() as u64 <= MAX_CACHED_ENTRY)
+                            .unwrap_or(false);
+                        if fits {
+                            Some(ReadCache { key, start: 0, bytes: Rc::new(whole), stream: None })
+                        } else {
+                            drop(whole);
+                            big.insert(key);
+                            fresh().and_then(windowed)
+                        }
+                    }
+                }
             }
         };
     }

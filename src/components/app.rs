@@ -13,6 +13,10 @@ use crate::components::forensics::{ForensicsPanel, ReportSaver};
 use crate::components::ingest_log::IngestLog;
 use crate::components::message_list::MessageList;
 use crate::components::case_panel::CasePanel;
+
+/// How long the page holds back rows and progress before applying them with one render (see
+/// `state::is_bulk`): ten renders a second at most while a file is read.
+const BULK_DELAY_MS: u32 = 100;
 use crate::components::details::DetailsPane;
 use crate::components::message_list::focus_testid;
 use crate::components::reader::ReaderPane;
@@ -142,8 +146,36 @@ pub fn app() -> Html {
         let slot: Rc<std::cell::RefCell<Option<Bridge>>> = Rc::new(std::cell::RefCell::new(None));
         let spawned = use_memo((), move |_| {
             let inner = slot.clone();
+            // Bulk events wait up to BULK_DELAY_MS and are applied together; any other event first
+            // applies what waits, so the order is kept (see `state::is_bulk`).
+            let held: Rc<std::cell::RefCell<(Vec<crate::protocol::Event>, Option<gloo::timers::callback::Timeout>)>> = Rc::default();
             let spawned = Bridge::spawn(move |ev| {
                 case_side_effects(&ev, &inner, &dispatcher);
+                if crate::state::is_bulk(&ev) {
+                    let mut h = held.borrow_mut();
+                    h.0.push(ev);
+                    if h.1.is_none() {
+                        let (held, dispatcher) = (held.clone(), dispatcher.clone());
+                        h.1 = Some(gloo::timers::callback::Timeout::new(BULK_DELAY_MS, move || {
+                            let events = {
+                                let mut h = held.borrow_mut();
+                                h.1 = None;
+                                std::mem::take(&mut h.0)
+                            };
+                            dispatcher.dispatch(Action::WorkerBatch(events, js_sys::Date::now()));
+                        }));
+                    }
+                    return;
+                }
+                let waiting = {
+                    let mut h = held.borrow_mut();
+                    // Dropping the timeout cancels it.
+                    h.1 = None;
+                    std::mem::take(&mut h.0)
+                };
+                if !waiting.is_empty() {
+                    dispatcher.dispatch(Action::WorkerBatch(waiting, js_sys::Date::now()));
+                }
                 dispatcher.dispatch(Action::Worker(ev, js_sys::Date::now()))
             });
             if let Ok(b) = &spawned {

@@ -281,7 +281,7 @@ pub async fn export(format: ExportFormat, ids: Vec<MessageId>) {
             )
         });
     } else {
-        let mut cache = None;
+        let mut cache = super::IndexReads::default();
         let mut csv = CsvWriter::new();
         let mut jsonl = JsonlWriter::new();
         let mut mbox = MboxWriter::new();

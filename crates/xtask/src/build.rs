@@ -29,8 +29,10 @@ const DEBIAN_WASM_LD: &str = "/usr/lib/llvm-22/bin/wasm-ld";
 /// 1.95 enables by default for wasm32-unknown-unknown (`wasm-opt --print-features` on its output);
 /// binaryen also reads them from the module's `target_features` section, which wasm-bindgen keeps,
 /// but naming them makes a missing section harmless. All current browsers support them.
+/// Plus 128-bit SIMD, which the build turns on (see [`RUSTFLAGS`]).
 /// Debug names and the producers section are stripped (smaller; panics still print messages).
-const WASM_OPT_FLAGS: [&str; 10] = [
+const WASM_OPT_FLAGS: [&str; 11] = [
+    "--enable-simd",
     "--enable-mutable-globals",
     "--enable-nontrapping-float-to-int",
     "--enable-bulk-memory",
@@ -115,6 +117,11 @@ pub fn detect_toolchain(root: &Path) -> Result<Toolchain> {
     }
 }
 
+/// rustc flags for the wasm target: 128-bit SIMD (Chrome 91, Firefox 89, Safari 16.4 and later), so that
+/// `memchr`/`memmem` (line ends, boundaries) scan 16 bytes at a time and LLVM can vectorise loops such as
+/// SHA-256's message schedule: about 8 % faster ingest and 15 % faster file hashing in wasm (BENCHMARKS.md).
+const RUSTFLAGS: &str = "-C target-feature=+simd128";
+
 /// `target/`, or `$CARGO_TARGET_DIR` if set.
 pub fn target_dir(root: &Path) -> PathBuf {
     env::var_os("CARGO_TARGET_DIR")
@@ -139,6 +146,7 @@ fn compile(root: &Path, toolchain: Toolchain) -> Result<PathBuf> {
         }
     };
     cmd.current_dir(root).arg("build");
+    cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RUSTFLAGS);
     if toolchain == Toolchain::Debian {
         cmd.arg("-Zbuild-std=std,panic_abort");
     }

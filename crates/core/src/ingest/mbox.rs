@@ -301,7 +301,7 @@ impl MboxSplitter {
         let pending = std::mem::take(&mut self.pending);
         while let Some(rel) = pending
             .get(scan..)
-            .and_then(|r| r.iter().position(|b| *b == term))
+            .and_then(|r| memchr::memchr(term, r))
         {
             let end = scan + rel + 1;
             let line = pending.get(start..end).unwrap_or_default();
