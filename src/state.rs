@@ -535,8 +535,29 @@ impl Reducible for State {
         match action {
             Action::Worker(event, now_ms) => next.apply_event(event, now_ms),
             Action::WorkerBatch(events, now_ms) => {
+                // All rows of the batch are merged into the list at once, where its first rows came: one
+                // pass over a long list instead of one per batch of 2,000 (each is a pass when the batch
+                // holds an early date; 20 in one task froze the page for seconds at 2.6 M rows). Nothing
+                // in a batch depends on rows that come later in it.
+                let mut rows: Option<Vec<MessageRow>> = None;
+                let mut rest = Vec::with_capacity(events.len());
                 for event in events {
-                    next.apply_event(event, now_ms);
+                    match event {
+                        Event::Rows(r) => match &mut rows {
+                            Some(all) => all.extend(r),
+                            None => {
+                                rows = Some(r);
+                                rest.push(None);
+                            }
+                        },
+                        other => rest.push(Some(other)),
+                    }
+                }
+                for event in rest {
+                    match event {
+                        Some(e) => next.apply_event(e, now_ms),
+                        None => next.apply_event(Event::Rows(rows.take().unwrap_or_default()), now_ms),
+                    }
                 }
             }
             Action::FilesGiven(n) => {

@@ -15,8 +15,11 @@ use crate::components::message_list::MessageList;
 use crate::components::case_panel::CasePanel;
 
 /// How long the page holds back rows and progress before applying them with one render (see
-/// `state::is_bulk`): ten renders a second at most while a file is read.
-const BULK_DELAY_MS: u32 = 100;
+/// `state::is_bulk`): ten renders a second at most while a file is read, fewer as the list grows (merging
+/// rows into a list of millions takes a while): 1 ms more per 10,000 rows listed, up to half a second.
+fn bulk_delay_ms(rows_listed: u64) -> u32 {
+    u32::try_from(100 + rows_listed / 10_000).unwrap_or(u32::MAX).min(500)
+}
 use crate::components::details::DetailsPane;
 use crate::components::message_list::focus_testid;
 use crate::components::reader::ReaderPane;
@@ -146,17 +149,22 @@ pub fn app() -> Html {
         let slot: Rc<std::cell::RefCell<Option<Bridge>>> = Rc::new(std::cell::RefCell::new(None));
         let spawned = use_memo((), move |_| {
             let inner = slot.clone();
-            // Bulk events wait up to BULK_DELAY_MS and are applied together; any other event first
+            // Bulk events wait up to `bulk_delay_ms` and are applied together; any other event first
             // applies what waits, so the order is kept (see `state::is_bulk`).
-            let held: Rc<std::cell::RefCell<(Vec<crate::protocol::Event>, Option<gloo::timers::callback::Timeout>)>> = Rc::default();
+            type Held = (Vec<crate::protocol::Event>, Option<gloo::timers::callback::Timeout>, u64);
+            let held: Rc<std::cell::RefCell<Held>> = Rc::default();
             let spawned = Bridge::spawn(move |ev| {
                 case_side_effects(&ev, &inner, &dispatcher);
                 if crate::state::is_bulk(&ev) {
                     let mut h = held.borrow_mut();
+                    if let crate::protocol::Event::Rows(r) = &ev {
+                        h.2 += r.len() as u64;
+                    }
                     h.0.push(ev);
                     if h.1.is_none() {
+                        let delay = bulk_delay_ms(h.2);
                         let (held, dispatcher) = (held.clone(), dispatcher.clone());
-                        h.1 = Some(gloo::timers::callback::Timeout::new(BULK_DELAY_MS, move || {
+                        h.1 = Some(gloo::timers::callback::Timeout::new(delay, move || {
                             let events = {
                                 let mut h = held.borrow_mut();
                                 h.1 = None;
