@@ -32,7 +32,7 @@ fn csv_field(value: &str) -> String {
 }
 
 /// The custody record: one line per file, then one per message.
-pub fn custody_csv(files: &[FileEntry], rows: &[MessageRow]) -> String {
+pub fn custody_csv<'r>(files: &[FileEntry], rows: impl IntoIterator<Item = &'r MessageRow>) -> String {
     let mut out = String::from("kind,file,format,size_or_length,offset,sha256,messages_or_copies,message_id,date_utc,from,subject\n");
     for f in files {
         let line = [
@@ -111,7 +111,7 @@ pub fn ingest_log(p: &IngestLogProps) -> Html {
     );
     let export = {
         let (files, rows) = (p.files.clone(), p.rows.clone());
-        Callback::from(move |_: MouseEvent| download("leakloupe-custody.csv", &custody_csv(&files, &rows.borrow()), "text/csv"))
+        Callback::from(move |_: MouseEvent| download("leakloupe-custody.csv", &custody_csv(&files, rows.borrow().iter()), "text/csv"))
     };
     html! {
         <section class={classes!("ingest-log", (!*open).then_some("closed"))} data-testid="ingest-log" aria-label="Ingest log">
