@@ -215,6 +215,8 @@ pub enum Event {
         memory: u64,
         /// Why indexing stopped before the last message, if it did (search then covers `indexed`).
         stopped: Option<String>,
+        /// The worker's WebAssembly memory, in bytes (the index pass is where it grows after ingest).
+        worker_memory: u64,
     },
     /// The answer to [`Request::Search`].
     SearchResult {

@@ -639,7 +639,8 @@ impl State {
                 self.case.export = Some((name, url, size, summary));
             }
             Event::Threads(items) => self.threads = Some(Rc::new(items)),
-            Event::IndexProgress { indexed, total, memory, stopped } => {
+            Event::IndexProgress { indexed, total, memory, stopped, worker_memory } => {
+                self.worker_memory = worker_memory;
                 self.index_progress = (indexed, total);
                 self.index_memory = memory;
                 self.index_stopped = stopped;

@@ -1590,6 +1590,7 @@ fn index_progress() -> Event {
             total: u32::try_from(st.messages.len()).unwrap_or(u32::MAX),
             memory: st.index.memory_bytes() as u64,
             stopped: st.index_stopped.clone(),
+            worker_memory: wasm_memory_bytes(),
         }
     })
 }

@@ -46,6 +46,8 @@
 //! * `LEAKLOUPE_BENCH_TIMEOUT_S`: give up after this many seconds (default max(600, size in MiB);
 //!   3,600 for loading and indexing in the list and search benchmarks).
 //! * `LEAKLOUPE_BENCH_KEEP=1`: keep the generated mbox (for profiling outside the browser).
+//! * `LEAKLOUPE_BENCH_INDEX=1`: `ingest_throughput` also waits for the search index the worker builds after
+//!   `done` (or for the worker to say why it stopped) and reports its time, size and the worker's memory.
 //! * `LEAKLOUPE_CORPUS`, `LEAKLOUPE_DIST`, `CHROME`, `CHROMEDRIVER`: as for the e2e tests.
 //!
 //! What `ingest_throughput` prints: size, elapsed (WebDriver wall clock, polled every 250 ms, and the page's own
@@ -595,10 +597,47 @@ async fn ingest_scenario(ctx: Ctx, file: PathBuf, size: u64, messages: u64) {
     }
     // Straight to stderr, so it shows without --nocapture too.
     let _ = std::io::stderr().write_all(r.as_bytes());
+    if std::env::var("LEAKLOUPE_BENCH_INDEX").as_deref() == Ok("1") {
+        index_after_ingest(&ctx, size, timeout).await;
+    }
     assert_eq!(bytes_done, size, "data-bytes-done at done must be the file size");
     // Forwarded mail in the templates becomes messages of its own (once per distinct message), so the
     // app may show a few more than were written, never fewer.
     assert!(count >= messages, "the app must show every message written to the bench mbox: {count} shown, {messages} written");
+}
+
+/// After `done`: wait for the index pass to finish (no `index-progress` in the toolbar) or stop
+/// (`index-stopped`), polling every second; print its time, the index's size and the worker's peak memory.
+async fn index_after_ingest(ctx: &Ctx, size: u64, timeout: Duration) {
+    const INDEX_POLL_JS: &str = "const s = document.querySelector('[data-testid=ingest-status]'); const p = document.querySelector('[data-testid=index-progress]');\
+        const stop = document.querySelector('[data-testid=index-stopped]');\
+        return { progress: p ? p.textContent : null, stopped: stop ? stop.getAttribute('title') : null,\
+                 index: s ? Number(s.getAttribute('data-index-memory')) : 0, mem: s ? Number(s.getAttribute('data-worker-memory')) : 0 };";
+    let t0 = Instant::now();
+    let mut peak_mem = 0u64;
+    let last = loop {
+        let v = ctx.client.execute(INDEX_POLL_JS, vec![]).await.unwrap_or(Value::Null);
+        peak_mem = peak_mem.max(v["mem"].as_u64().unwrap_or(0));
+        let started = v["index"].as_u64().unwrap_or(0) > 0;
+        if v["stopped"].is_string() || (started && v["progress"].is_null()) {
+            break v;
+        }
+        if t0.elapsed() > timeout {
+            eprintln!("index: still running after {timeout:?}: {v}");
+            return;
+        }
+        if t0.elapsed().as_secs() % 30 == 0 {
+            eprintln!("  index + {:.0}s  {}  worker {:.0} MiB", t0.elapsed().as_secs_f64(), v["progress"], peak_mem as f64 / MIB as f64);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    let index = last["index"].as_u64().unwrap_or(0);
+    eprintln!("\n=== search index built after done (LEAKLOUPE_BENCH_INDEX=1) ===");
+    eprintln!("time after done       {secs:.1} s ({:.1} MB/s of input)", mb(size as f64) / secs);
+    eprintln!("index memory          {index} bytes ({:.1} MiB, {:.1} % of the input)", index as f64 / MIB as f64, index as f64 * 100.0 / size as f64);
+    eprintln!("worker wasm memory    {peak_mem} bytes peak while indexing ({:.2} GB)", peak_mem as f64 / 1e9);
+    eprintln!("stopped               {}", last["stopped"].as_str().unwrap_or("no: every message is indexed"));
 }
 
 /// `LEAKLOUPE_BENCH_MB` MiB (default 1024) of real mail, picked through the file input.

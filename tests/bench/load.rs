@@ -172,7 +172,7 @@ fn event_tags() -> Value {
         ("Variants", Event::Variants(Vec::new())),
         ("Idle", Event::Idle),
         ("Threads", Event::Threads(Vec::new())),
-        ("IndexProgress", Event::IndexProgress { indexed: 0, total: 0, memory: 0, stopped: None }),
+        ("IndexProgress", Event::IndexProgress { indexed: 0, total: 0, memory: 0, stopped: None, worker_memory: 0 }),
         ("SearchResult", Event::SearchResult { query: String::new(), outcome: Ok(leakloupe::protocol::HitSet::default()), terms: Vec::new(), facets: Vec::new() }),
         ("Failed", Event::Failed { text: String::new() }),
     ];
