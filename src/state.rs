@@ -56,7 +56,6 @@ pub struct RowsInner {
     unordered_ids: bool,
 }
 
-/// A row's place in the date order: its sort key and where it is in arrival order.
 /// Rows in chunks of [`CHUNK_ROWS`], never moved once stored: one `Vec` of millions of rows copied them
 /// all each time it grew (a 1.2 s pause of the page at 2.1 M rows) and held both copies meanwhile.
 #[derive(Default)]
@@ -111,6 +110,7 @@ impl Chunked {
     }
 }
 
+/// A row's place in the date order: its sort key and where it is in arrival order.
 #[derive(Clone, Copy)]
 struct Placed {
     key: (bool, i64, MessageId),
@@ -176,9 +176,7 @@ impl RowsInner {
             tail.sort_by_key(|p| p.key);
         }
     }
-}
 
-impl RowsInner {
     /// The row of message `id`: a binary search (copies and variants of a few messages are marked in a
     /// list of millions; a pass over every row per batch cost the page 20 s of a 3 GiB load).
     fn by_id_mut(&mut self, id: MessageId) -> Option<&mut MessageRow> {

@@ -795,7 +795,7 @@ fn grow_gently<T>(v: &mut Vec<T>) {
 /// The worker's wasm memory beyond which it stops reading and indexing: a wasm32 module cannot grow past
 /// 4 GiB, and an allocation that fails there ends the worker (and every message not yet shown). The
 /// headroom covers what one step can still allocate (an 8 MiB read window, an archive entry of up to
-/// 256 MiB held while it is indexed, the messages being parsed).
+/// 8 MiB held whole while it is indexed, the messages being parsed).
 const MEMORY_CEILING: u64 = 3 * 1024 * 1024 * 1024 + 256 * 1024 * 1024;
 
 /// Why the worker must stop growing, when its memory passed [`MEMORY_CEILING`].
@@ -1737,12 +1737,14 @@ async fn hash_file_async(file: &File, size: u64) -> Option<String> {
     let mut hasher = Sha256::new();
     let mut offset = 0;
     let mut last_yield = js_sys::Date::now();
+    let mut chunk = Vec::new();
     while offset < size {
         if STATE.with(|st| st.borrow().cancel) {
             return None;
         }
         let end = (offset + CHUNK).min(size);
-        hasher.update(&read_range(file, offset, end).ok()?);
+        read_range_into(file, offset, end, &mut chunk).ok()?;
+        hasher.update(&chunk);
         offset = end;
         last_yield = yield_if_due(last_yield).await;
     }
@@ -1752,10 +1754,11 @@ async fn hash_file_async(file: &File, size: u64) -> Option<String> {
 fn hash_file(file: &File, size: u64) -> String {
     let mut hasher = Sha256::new();
     let mut offset = 0;
+    let mut chunk = Vec::new();
     while offset < size {
         let end = (offset + CHUNK).min(size);
-        match read_range(file, offset, end) {
-            Ok(chunk) => hasher.update(&chunk),
+        match read_range_into(file, offset, end, &mut chunk) {
+            Ok(()) => hasher.update(&chunk),
             Err(_) => return String::new(),
         }
         offset = end;

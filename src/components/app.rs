@@ -13,13 +13,6 @@ use crate::components::forensics::{ForensicsPanel, ReportSaver};
 use crate::components::ingest_log::IngestLog;
 use crate::components::message_list::MessageList;
 use crate::components::case_panel::CasePanel;
-
-/// How long the page holds back rows and progress before applying them with one render (see
-/// `state::is_bulk`): ten renders a second at most while a file is read, fewer as the list grows (merging
-/// rows into a list of millions takes a while): 1 ms more per 10,000 rows listed, up to half a second.
-fn bulk_delay_ms(rows_listed: u64) -> u32 {
-    u32::try_from(100 + rows_listed / 10_000).unwrap_or(u32::MAX).min(500)
-}
 use crate::components::details::DetailsPane;
 use crate::components::message_list::focus_testid;
 use crate::components::reader::ReaderPane;
@@ -28,6 +21,13 @@ use crate::components::toolbar::Toolbar;
 use crate::protocol::{AnnotationChange, Event, ExportFormat, MessageId, Request};
 use crate::store;
 use crate::state::{Action, State};
+
+/// How long the page holds back rows and progress before applying them with one render (see
+/// `state::is_bulk`): ten renders a second at most while a file is read, fewer as the list grows (merging
+/// rows into a list of millions takes a while): 1 ms more per 10,000 rows listed, up to half a second.
+fn bulk_delay_ms(rows_listed: u64) -> u32 {
+    u32::try_from(100 + rows_listed / 10_000).unwrap_or(u32::MAX).min(500)
+}
 
 /// Files from a `FileList` (picker), in order, each with its path: `webkitRelativePath` when a
 /// folder was picked, else its name.
