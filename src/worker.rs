@@ -56,19 +56,84 @@ struct Location {
     /// The chain of archive entries leading to the file holding the message, shared by every message
     /// of that entry; `None` for a message straight in the dropped file.
     entry: Option<Rc<(Vec<Located>, String)>>,
-    span: MessageSpan,
+    span: Span,
     /// For a message found attached to another (forwarded mail): its path of attachment indexes inside
     /// the message at `span` (see `ingest::embedded::embedded_at`).
     path: Option<Rc<[u32]>>,
 }
 
-/// Where a message lives: the first location is read; the others hold the same bytes.
+/// A [`MessageSpan`] as kept for every message of a leak: 24 bytes instead of ~80 plus the envelope's
+/// text, which only the list row needed (and the row went to the page when the message was found).
+#[derive(Clone, Copy)]
+struct Span {
+    /// 0-based index within the source (saturates: no source holds 4 billion messages).
+    index: u32,
+    offset: u64,
+    len: u64,
+    mboxrd_unquote: bool,
+    /// Whether the source is an mbox (the span had an envelope).
+    mbox: bool,
+    kind: ingest::SpanKind,
+}
+
+impl Span {
+    fn of(span: &MessageSpan) -> Self {
+        Span {
+            index: u32::try_from(span.index).unwrap_or(u32::MAX),
+            offset: span.offset,
+            len: span.len,
+            mboxrd_unquote: span.mboxrd_unquote,
+            mbox: span.envelope.is_some(),
+            kind: span.kind,
+        }
+    }
+
+    /// The core's span again; an mbox envelope comes back empty (its text is not kept).
+    fn full(&self) -> MessageSpan {
+        MessageSpan {
+            index: u64::from(self.index),
+            offset: self.offset,
+            len: self.len,
+            mboxrd_unquote: self.mboxrd_unquote,
+            envelope: self.mbox.then(|| ingest::Envelope { from: String::new(), date_unix: None }),
+            kind: self.kind,
+        }
+    }
+}
+
+/// Where a message lives: `first` is read; the others hold the same bytes. One of these per message of
+/// a leak (48 bytes), so what most messages lack is boxed apart.
 struct Stored {
-    locations: Vec<Location>,
+    first: Location,
+    more: Option<Box<More>>,
+}
+
+/// What few messages have: other copies, attached messages, a parent.
+#[derive(Default)]
+struct More {
+    others: Vec<Location>,
     /// Messages found attached to this one: (id, subject).
     children: Vec<(MessageId, String)>,
     /// The message this one was found attached to.
     parent: Option<MessageId>,
+}
+
+// Held once per message of the leak: a size change here is a memory change at 2.6 million messages.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<Stored>() == 48 && std::mem::size_of::<Span>() == 24);
+
+impl Stored {
+    fn new(first: Location, parent: Option<MessageId>) -> Self {
+        Stored { first, more: parent.map(|parent| Box::new(More { parent: Some(parent), ..More::default() })) }
+    }
+
+    fn locations(&self) -> impl Iterator<Item = &Location> {
+        std::iter::once(&self.first).chain(self.more.iter().flat_map(|m| &m.others))
+    }
+
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
+    }
 }
 
 /// A `File` as the core's random-access source for archives: every read is a `Blob.slice` read
@@ -116,8 +181,9 @@ struct WorkerState {
     cancel: bool,
     dedup: DedupIndex,
     keys: KeyStore,
-    /// What threading needs of each distinct message, by id.
-    threading: Vec<thread::ThreadInput>,
+    /// Every distinct message, linked into threads as it arrives (compact: ids interned, no strings kept
+    /// per message).
+    threads: thread::Threader,
     /// Full-text index of every distinct message, built after ingest (see `index_pending`).
     index: search::SearchIndex,
     /// Messages below this id are in the index.
@@ -363,7 +429,7 @@ struct Loaded {
 impl Loaded {
     /// The list row, from a summary of `raw` the caller already has (never summarized twice).
     fn row(&self, id: MessageId, summary: &MessageSummary) -> MessageRow {
-        let mut row = MessageRow::from_summary(id, self.loc.source, &self.loc.span, summary);
+        let mut row = MessageRow::from_summary(id, self.loc.source, &self.loc.span.full(), summary);
         row.copies = u32::try_from(self.copies).unwrap_or(u32::MAX);
         row.folder = self.folder.clone();
         row.flags = self.flags.clone();
@@ -376,13 +442,13 @@ fn load(id: MessageId) -> Result<Loaded, String> {
     let (file, name, loc, copies, folder, flags) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize).ok_or_else(|| format!("no message {id}"))?;
-        let loc = stored.locations.first().ok_or_else(|| format!("message {id} has no location"))?;
+        let loc = &stored.first;
         let src = st.sources.get(loc.source as usize).and_then(Option::as_ref).ok_or_else(|| format!("no file for message {id}"))?;
         Ok::<_, String>((
             src.file.clone(),
             src.name.clone(),
             loc.clone(),
-            stored.locations.len(),
+            stored.locations().count(),
             src.folder.clone(),
             src.flags.clone(),
         ))
@@ -392,7 +458,7 @@ fn load(id: MessageId) -> Result<Loaded, String> {
         None => source_range(loc.source, &file, span.offset, span.offset + span.len)?,
         Some(entry) => read_from_entry(&file, &entry.0, span)?,
     };
-    let (raw, origin) = descend_with_origin(&loc, ingest::message_bytes(span, &bytes))
+    let (raw, origin) = descend_with_origin(&loc, ingest::message_bytes(&span.full(), &bytes))
         .ok_or_else(|| "the attached message could not be found again inside its parent".to_string())?;
     Ok(Loaded { name, loc, copies, folder, flags, raw, origin })
 }
@@ -450,7 +516,7 @@ fn raw_note(loc: &Location, origin: Option<EmbeddedOrigin>, raw: &[u8]) -> Optio
 
 /// A message's bytes from inside an archive: decompress the entry again up to the span (archives are
 /// never kept in memory, so re-reading costs one pass over the entry).
-fn read_from_entry(file: &File, chain: &[Located], span: &MessageSpan) -> Result<Vec<u8>, String> {
+fn read_from_entry(file: &File, chain: &[Located], span: &Span) -> Result<Vec<u8>, String> {
     let access = FileAccess { file: file.clone(), read: Cell::new(0) };
     let mut reader = container::open_chain(&access, chain, &Limits::default()).map_err(|d| d.text)?;
     std::io::copy(&mut (&mut reader).take(span.offset), &mut std::io::sink()).map_err(|e| e.to_string())?;
@@ -469,10 +535,10 @@ fn location_text(loc: &Location) -> String {
     };
     let end = span.offset + span.len;
     let rebuilt = loc.entry.is_none() && STATE.with(|st| st.borrow().partials.contains_key(&source));
-    let at = match span.envelope {
-        Some(_) => format!("{name}, message {} at bytes {}–{}", span.index + 1, span.offset, end),
-        None if rebuilt => format!("{name}, rebuilt with its Attachments/ files ({} bytes)", span.len),
-        None => format!("{name}, bytes {}–{}", span.offset, end),
+    let at = match span.mbox {
+        true => format!("{name}, message {} at bytes {}–{}", span.index + 1, span.offset, end),
+        false if rebuilt => format!("{name}, rebuilt with its Attachments/ files ({} bytes)", span.len),
+        false => format!("{name}, bytes {}–{}", span.offset, end),
     };
     match &loc.path {
         Some(path) => {
@@ -491,13 +557,11 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     let (locations, others) = STATE.with(|st| {
         let st = st.borrow();
         let stored = st.messages.get(id as usize);
-        let locations: Vec<Location> = stored.map(|s| s.locations.clone()).unwrap_or_default();
-        // Every distinct message has its threading entry at its id, Message-ID included.
-        let others: Vec<MessageId> = st
-            .threading
-            .get(id as usize)
-            .filter(|t| t.id == id)
-            .and_then(|t| t.message_id.as_deref())
+        let locations: Vec<Location> = stored.map(|s| s.locations().cloned().collect()).unwrap_or_default();
+        let others: Vec<MessageId> = detail
+            .summary
+            .message_id
+            .as_deref()
             .map(|mid| st.dedup.variants(mid).iter().copied().filter(|&o| o != id).collect())
             .unwrap_or_default();
         (locations, others)
@@ -566,7 +630,7 @@ fn open(id: MessageId) -> Result<MessageView, String> {
     }
     let terms = STATE.with(|st| st.borrow().last_terms.clone());
     (view.children, view.row.parent) = STATE.with(|st| {
-        st.borrow().messages.get(id as usize).map(|m| (m.children.clone(), m.parent)).unwrap_or_default()
+        st.borrow().messages.get(id as usize).and_then(|m| m.more.as_ref()).map(|m| (m.children.clone(), m.parent)).unwrap_or_default()
     });
     view.highlights = search::tokenize::highlight_ranges(&view.body, &terms)
         .into_iter()
@@ -624,7 +688,7 @@ impl Forwarder {
     /// message's id, or `None` when it was a copy of one already loaded.
     fn record(&mut self, span: &MessageSpan, summary: &MessageSummary, path: Option<Rc<[u32]>>, parent: Option<MessageId>) -> Option<MessageId> {
         let source = self.source;
-        let location = Location { source, entry: self.entry.clone(), span: span.clone(), path };
+        let location = Location { source, entry: self.entry.clone(), span: Span::of(span), path };
         let (id, seen) = STATE.with(|st| {
             let mut st = st.borrow_mut();
             let id = st.messages.len() as MessageId;
@@ -632,21 +696,20 @@ impl Forwarder {
             match seen {
                 Seen::SameBytes { first } => {
                     if let Some(stored) = st.messages.get_mut(first as usize) {
-                        stored.locations.push(location);
+                        stored.more().others.push(location);
                     }
                 }
                 _ => {
                     grow_gently(&mut st.messages);
-                    grow_gently(&mut st.threading);
-                    st.messages.push(Stored { locations: vec![location], children: Vec::new(), parent });
-                    st.threading.push(thread::ThreadInput {
+                    st.messages.push(Stored::new(location, parent));
+                    st.threads.push_parts(
                         id,
-                        message_id: summary.message_id.clone(),
-                        in_reply_to: summary.in_reply_to.first().cloned(),
-                        references: summary.references.clone(),
-                        subject: summary.subject.clone(),
-                        date: summary.date.map(|d| d.utc_unix),
-                    });
+                        summary.message_id.as_deref(),
+                        summary.in_reply_to.first().map(String::as_str),
+                        &summary.references,
+                        &summary.subject,
+                        summary.date.map(|d| d.utc_unix),
+                    );
                 }
             }
             (id, seen)
@@ -746,7 +809,7 @@ impl IngestSink for Forwarder {
                 ids.push((e.path.clone(), cid));
                 STATE.with(|st| {
                     if let Some(p) = st.borrow_mut().messages.get_mut(parent as usize) {
-                        p.children.push((cid, subject));
+                        p.more().children.push((cid, subject));
                     }
                 });
             }
@@ -1601,7 +1664,7 @@ fn raw_for_index(id: MessageId, reads: &mut IndexReads) -> Option<Vec<u8>> {
     let IndexReads { last: cache, big } = reads;
     let (file, loc) = STATE.with(|st| {
         let st = st.borrow();
-        let loc = st.messages.get(id as usize)?.locations.first()?.clone();
+        let loc = st.messages.get(id as usize)?.first.clone();
         let file = st.sources.get(loc.source as usize)?.as_ref()?.file.clone();
         Some((file, loc))
     })?;
@@ -1668,7 +1731,7 @@ fn raw_for_index(id: MessageId, reads: &mut IndexReads) -> Option<Vec<u8>> {
             Some(entry) => read_from_entry(&file, &entry.0, span).ok()?,
         },
     };
-    descend(&loc, ingest::message_bytes(span, &bytes))
+    descend(&loc, ingest::message_bytes(&span.full(), &bytes))
 }
 
 /// Thread everything loaded (JWZ, with placeholders for messages the leak does not hold) and send
@@ -1676,7 +1739,7 @@ fn raw_for_index(id: MessageId, reads: &mut IndexReads) -> Option<Vec<u8>> {
 fn send_threads() {
     let items: Vec<protocol::ThreadItem> = STATE.with(|st| {
         let st = st.borrow();
-        thread::build(&st.threading)
+        st.threads
             .flatten()
             .into_iter()
             .map(|(depth, id, missing)| protocol::ThreadItem { depth: u32::try_from(depth).unwrap_or(u32::MAX), id, missing })

@@ -53,7 +53,7 @@ pub fn source_hashed(source: u32, sha256: &str, name: &str, size: u64) {
 /// SHA-256 of the source files message `id` was found in.
 fn sources_of(id: MessageId) -> Vec<String> {
     let ids: Vec<u32> = STATE.with(|st| {
-        st.borrow().messages.get(id as usize).map(|m| m.locations.iter().map(|l| l.source).collect()).unwrap_or_default()
+        st.borrow().messages.get(id as usize).map(|m| m.locations().map(|l| l.source).collect()).unwrap_or_default()
     });
     CASE.with(|c| {
         let c = c.borrow();
@@ -309,7 +309,7 @@ pub async fn export(format: ExportFormat, ids: Vec<MessageId>) {
                 _ => {
                     let a = annotation(&s.sha256);
                     let locations: Vec<String> = STATE.with(|st| {
-                        st.borrow().messages.get(id as usize).map(|m| m.locations.iter().map(location_text).collect()).unwrap_or_default()
+                        st.borrow().messages.get(id as usize).map(|m| m.locations().map(location_text).collect()).unwrap_or_default()
                     });
                     let row = ExportRow {
                         sha256: s.sha256.clone(),

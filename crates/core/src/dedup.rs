@@ -16,6 +16,8 @@
 
 use std::collections::HashMap;
 
+use sha2::{Digest, Sha256};
+
 use crate::message::HeaderField;
 
 /// What a newly found message is, relative to the ones seen before.
@@ -37,51 +39,46 @@ pub enum Seen {
 
 /// Remembers message hashes and Message-IDs.
 ///
-/// Memory matters here: a 5 GB leak has millions of messages and this holds every one. A SHA-256
-/// given as 64 hex digits is kept as its 32 bytes (a hex `String` costs 76 bytes plus the map's own);
-/// anything else (tests, other digests) as text. A Message-ID seen once keeps its id inline.
+/// Memory matters here: a 5 GB leak has millions of messages and this holds every one, so each is
+/// kept as 16 bytes plus a number. A message's SHA-256 (given as 64 hex digits) is keyed by its first
+/// 16 bytes, and a Message-ID by the first 16 bytes of the SHA-256 of its normalized text, not the text
+/// itself: 128 bits of SHA-256 is still a collision-resistant digest (finding any two inputs that share
+/// them takes about 2^64 hash evaluations), so two messages are never folded or called variants by
+/// accident nor by a forger's design. Anything that is not a SHA-256 (tests, other digests) is kept as text.
 #[derive(Debug, Default, Clone)]
 pub struct DedupIndex {
-    by_hash: HashMap<[u8; 32], u32>,
+    by_hash: HashMap<[u8; 16], u32>,
     by_other_hash: HashMap<String, u32>,
-    by_message_id: HashMap<Box<str>, Ids>,
+    /// Message-ID digest → the one message with it, or [`MANY`] + an index into `many`.
+    by_message_id: HashMap<[u8; 16], u32>,
+    /// The messages of each Message-ID seen more than once, in order found.
+    many: Vec<Vec<u32>>,
 }
 
-/// The messages under one Message-ID: almost always one.
-#[derive(Debug, Clone)]
-enum Ids {
-    One([u32; 1]),
-    Many(Vec<u32>),
-}
+/// Marks an index into [`DedupIndex::many`] (message ids stay far below 2^31: wasm memory ends at 4 GiB).
+const MANY: u32 = 1 << 31;
 
-impl Ids {
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            Ids::One(one) => one,
-            Ids::Many(v) => v,
-        }
-    }
-
-    fn push(&mut self, id: u32) {
-        match self {
-            Ids::One([first]) => *self = Ids::Many(vec![*first, id]),
-            Ids::Many(v) => v.push(id),
-        }
-    }
-}
-
-/// The 32 bytes of a SHA-256 written as 64 hex digits (either case).
-fn digest_bytes(hex: &str) -> Option<[u8; 32]> {
+/// The first 16 bytes of a SHA-256 written as 64 hex digits (either case).
+fn digest_bytes(hex: &str) -> Option<[u8; 16]> {
     let hex = hex.as_bytes();
-    if hex.len() != 64 {
+    if hex.len() != 64 || !hex.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut out = [0u8; 32];
+    let mut out = [0u8; 16];
     for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
         *o = nibble(*pair.first()?)? << 4 | nibble(*pair.get(1)?)?;
     }
     Some(out)
+}
+
+/// The first 16 bytes of the SHA-256 of `bytes`: how a Message-ID is keyed here and in
+/// [`crate::thread::Threader`] (see [`DedupIndex`] for why 128 bits are enough).
+pub(crate) fn short_digest(bytes: &[u8]) -> [u8; 16] {
+    let full = Sha256::digest(bytes);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
 }
 
 /// Message-IDs compare without angle brackets and surrounding space; the local part is case
@@ -106,18 +103,24 @@ impl DedupIndex {
         let Some(mid) = message_id.and_then(normalize_message_id) else {
             return Seen::New;
         };
-        match self.by_message_id.get_mut(mid.as_str()) {
-            None => {
-                self.by_message_id.insert(mid.into_boxed_str(), Ids::One([id]));
-                Seen::New
-            }
+        let key = short_digest(mid.as_bytes());
+        let Some(slot) = self.by_message_id.get_mut(&key) else {
+            self.by_message_id.insert(key, id);
+            return Seen::New;
+        };
+        if *slot & MANY == 0 {
+            let first = *slot;
+            *slot = MANY | u32::try_from(self.many.len()).unwrap_or(MANY - 1);
+            self.many.push(vec![first, id]);
+            return Seen::Variant { of: vec![first] };
+        }
+        match self.many.get_mut((*slot & !MANY) as usize) {
             Some(ids) => {
-                let seen = Seen::Variant {
-                    of: ids.as_slice().to_vec(),
-                };
+                let seen = Seen::Variant { of: ids.clone() };
                 ids.push(id);
                 seen
             }
+            None => Seen::New,
         }
     }
 
@@ -131,10 +134,13 @@ impl DedupIndex {
 
     /// Every message recorded under the same Message-ID as `message_id`, in order found.
     pub fn variants(&self, message_id: &str) -> &[u32] {
-        normalize_message_id(message_id)
-            .and_then(|m| self.by_message_id.get(m.as_str()))
-            .map(Ids::as_slice)
-            .unwrap_or(&[])
+        let Some(slot) = normalize_message_id(message_id).and_then(|m| self.by_message_id.get(&short_digest(m.as_bytes()))) else {
+            return &[];
+        };
+        match slot & MANY {
+            0 => std::slice::from_ref(slot),
+            _ => self.many.get((slot & !MANY) as usize).map_or(&[], Vec::as_slice),
+        }
     }
 
     /// Number of distinct messages recorded.
@@ -231,6 +237,7 @@ mod tests {
         assert_eq!(ix.len(), 3);
         assert!(digest_bytes(&a[..63]).is_none());
         assert_eq!(digest_bytes(a).map(|d| d[0]), Some(0x9f));
+        assert!(digest_bytes(&a.replace('9', "+")).is_none(), "not hex");
     }
 
     #[test]

@@ -45,6 +45,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use crate::dedup::short_digest;
 use crate::diagnostic::Severity;
 use crate::message::HeaderField;
 
@@ -590,104 +591,141 @@ pub fn base_subject(subject: &str) -> (String, bool) {
 // ---------------------------------------------------------------------------------------------------------
 // The algorithm.
 
+/// "None" in the compact `u32` fields below.
+const NONE: u32 = u32::MAX;
+/// Set in [`Entry::subject`] when the subject had a reply/forward prefix.
+const PREFIXED: u32 = 1 << 31;
+
+/// A Message-ID (given or only referenced), a message without one, or (while finishing) a subject group.
+#[derive(Clone, Copy)]
 struct Container {
-    /// Index into the inputs.
-    message: Option<usize>,
-    /// The id this container stands for (None for subject groups and id-less messages).
-    id: Option<String>,
-    parent: Option<usize>,
-    /// Number of containers whose parent this is (kept by [`Arena::set_parent`]).
-    children: usize,
-    issues: Vec<LinkIssue>,
-    live: bool,
+    /// Index into [`Threader::entries`], or [`NONE`] for a placeholder.
+    message: u32,
+    parent: u32,
+    /// Number of containers whose parent this is (kept by [`Threader::set_parent`]).
+    children: u32,
 }
 
-struct Arena {
-    c: Vec<Container>,
+/// What the later steps need of one input message: 16 bytes.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// Seconds since the epoch; `i64::MIN` for undated.
+    date: i64,
+    /// The caller's [`ThreadInput::id`].
+    id: u32,
+    /// 1 + the interned base subject (0 when empty), [`PREFIXED`] set for "Re:"-like prefixes.
+    subject: u32,
 }
 
-impl Arena {
-    fn add(&mut self, message: Option<usize>, id: Option<String>) -> usize {
-        self.c.push(Container {
-            message,
-            id,
-            parent: None,
-            children: 0,
-            issues: Vec::new(),
-            live: true,
-        });
-        self.c.len() - 1
-    }
+/// JWZ threading fed one message at a time, so a caller holding millions of messages keeps only what
+/// threading needs, compactly: each Message-ID as a 16-byte digest (the first half of its SHA-256, as in
+/// [`crate::dedup::DedupIndex`]) mapped to a container number, the text only of ids no message has
+/// (yet), each distinct base subject once: about 50 bytes per message; no [`ThreadInput`] is kept.
+/// Linking (JWZ step 1) happens as messages are pushed; [`Threader::finish`] and [`Threader::flatten`] do
+/// the rest on a copy, so more messages can be pushed afterwards and the whole set threaded again.
+///
+/// ```
+/// use leakloupe_core::thread::{build, ThreadInput, Threader};
+/// let a = ThreadInput { id: 7, message_id: Some("<a@x>".into()), subject: "plan".into(), ..ThreadInput::default() };
+/// let b = ThreadInput { id: 9, message_id: Some("<b@x>".into()), in_reply_to: Some("<a@x>".into()), ..ThreadInput::default() };
+/// let mut t = Threader::default();
+/// t.push(&a);
+/// t.push(&b);
+/// assert_eq!(t.flatten(), vec![(0, Some(7), None), (1, Some(9), None)]);
+/// assert_eq!(t.finish(), build(&[a, b]));
+/// ```
+#[derive(Default, Clone)]
+pub struct Threader {
+    containers: Vec<Container>,
+    entries: Vec<Entry>,
+    /// Every Message-ID seen, given or referenced, by its digest, and its container.
+    by_id: HashMap<[u8; 16], u32>,
+    /// The text of each id only referenced so far (a placeholder), for `missing parent <id>`.
+    names: HashMap<u32, Box<str>>,
+    /// Every distinct non-empty base subject and its number.
+    subjects: HashMap<Box<str>, u32>,
+    /// Issues found while linking, by container (few have any).
+    issues: HashMap<u32, Vec<LinkIssue>>,
+}
 
-    fn set_parent(&mut self, child: usize, parent: usize) {
-        if let Some(old) = self.c[child].parent.replace(parent) {
-            self.c[old].children = self.c[old].children.saturating_sub(1);
-        }
-        self.c[parent].children += 1;
-    }
-
-    /// Whether `a` is `b` or one of its ancestors.
-    fn is_ancestor_or_self(&self, a: usize, b: usize) -> bool {
-        if a == b {
-            return true;
-        }
-        if self.c[a].children == 0 {
-            return false; // a leaf is nobody's ancestor: skips the walk in the common case
-        }
-        let mut cur = Some(b);
-        let mut steps = 0usize;
-        while let Some(x) = cur {
-            if x == a {
-                return true;
-            }
-            steps += 1;
-            if steps > self.c.len() {
-                return true; // cannot happen (links are acyclic); refuse the link to be safe
-            }
-            cur = self.c.get(x).and_then(|c| c.parent);
-        }
-        false
+impl fmt::Debug for Threader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Threader")
+            .field("messages", &self.entries.len())
+            .field("containers", &self.containers.len())
+            .finish()
     }
 }
 
-/// Thread `messages` (any order). Never panics; roots are sorted by the earliest date in each thread,
-/// children by date, undated ones last, ties in input order.
-pub fn build(messages: &[ThreadInput]) -> Threads {
-    let mut arena = Arena { c: Vec::new() };
-    let mut by_id: HashMap<String, usize> = HashMap::new();
+/// The shape steps 2 to 4 give the containers of a [`Threader`].
+struct Layout {
+    /// Parents after pruning and subject grouping; subject groups follow the threader's containers.
+    parent: Vec<u32>,
+    /// Issues added while finishing (parent missing, grouped by subject).
+    added: HashMap<u32, Vec<LinkIssue>>,
+    /// Children of container `i` in display order: `kids[start[i]..start[i + 1]]`.
+    start: Vec<u32>,
+    kids: Vec<u32>,
+    /// Thread roots in display order.
+    roots: Vec<u32>,
+}
 
-    // Step 1: containers and links.
-    for (i, m) in messages.iter().enumerate() {
-        let mid = m.message_id.as_deref().and_then(normalize_id);
+impl Threader {
+    /// Number of messages pushed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no message was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Add one message.
+    pub fn push(&mut self, m: &ThreadInput) {
+        self.push_parts(m.id, m.message_id.as_deref(), m.in_reply_to.as_deref(), &m.references, &m.subject, m.date);
+    }
+
+    /// Add one message from its parts, as in [`ThreadInput`] (a date of `i64::MIN` counts as undated).
+    pub fn push_parts(
+        &mut self,
+        id: u32,
+        message_id: Option<&str>,
+        in_reply_to: Option<&str>,
+        references: &[String],
+        subject: &str,
+        date: Option<i64>,
+    ) {
+        let input = u32::try_from(self.entries.len()).unwrap_or(NONE - 1);
+        let mid = message_id.and_then(normalize_id);
         let this = match &mid {
-            Some(id) => match by_id.get(id) {
-                Some(&c) if arena.c[c].message.is_none() => {
-                    arena.c[c].message = Some(i);
+            Some(own) => match self.by_id.get(&short_digest(own.as_bytes())).copied() {
+                Some(c) if self.containers[c as usize].message == NONE => {
+                    self.containers[c as usize].message = input;
+                    self.names.remove(&c);
                     c
                 }
                 Some(_) => {
-                    let c = arena.add(Some(i), Some(id.clone()));
-                    arena.c[c]
-                        .issues
-                        .push(LinkIssue::DuplicateMessageId { id: id.clone() });
+                    let c = self.add(input);
+                    self.issue(c, LinkIssue::DuplicateMessageId { id: own.clone() });
                     c
                 }
                 None => {
-                    let c = arena.add(Some(i), Some(id.clone()));
-                    by_id.insert(id.clone(), c);
+                    let c = self.add(input);
+                    self.by_id.insert(short_digest(own.as_bytes()), c);
                     c
                 }
             },
             None => {
-                let c = arena.add(Some(i), None);
-                arena.c[c].issues.push(LinkIssue::NoMessageId);
+                let c = self.add(input);
+                self.issue(c, LinkIssue::NoMessageId);
                 c
             }
         };
 
         let mut refs: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for r in &m.references {
+        for r in references {
             let mut ids = parse_references(r);
             if ids.is_empty() {
                 ids.extend(normalize_id(r));
@@ -698,10 +736,7 @@ pub fn build(messages: &[ThreadInput]) -> Threads {
                 }
             }
         }
-        let irt = m
-            .in_reply_to
-            .as_deref()
-            .and_then(|v| parse_references(v).into_iter().next());
+        let irt = in_reply_to.and_then(|v| parse_references(v).into_iter().next());
         let mut self_ref = false;
         if let Some(own) = &mid {
             let before = refs.len();
@@ -715,10 +750,7 @@ pub fn build(messages: &[ThreadInput]) -> Threads {
                     if last != irt {
                         if let Some(pos) = refs.iter().position(|r| *r == irt) {
                             refs.remove(pos);
-                            arena.c[this].issues.push(LinkIssue::InReplyToMismatch {
-                                in_reply_to: irt.clone(),
-                                last_reference: last,
-                            });
+                            self.issue(this, LinkIssue::InReplyToMismatch { in_reply_to: irt.clone(), last_reference: last });
                         }
                         refs.push(irt);
                     }
@@ -729,223 +761,333 @@ pub fn build(messages: &[ThreadInput]) -> Threads {
             None => {}
         }
         if self_ref {
-            arena.c[this].issues.push(LinkIssue::SelfReference);
+            self.issue(this, LinkIssue::SelfReference);
         }
         if refs.len() > MAX_REFERENCES {
             let total = refs.len();
             refs.drain(..total - MAX_REFERENCES);
-            arena.c[this]
-                .issues
-                .push(LinkIssue::ReferencesTruncated { total });
+            self.issue(this, LinkIssue::ReferencesTruncated { total });
         }
 
         // Link consecutive references, never changing existing links nor closing a loop.
-        let mut prev: Option<usize> = None;
+        let mut prev: Option<u32> = None;
         for r in &refs {
-            let c = match by_id.get(r) {
+            let key = short_digest(r.as_bytes());
+            let c = match self.by_id.get(&key) {
                 Some(&c) => c,
                 None => {
-                    let c = arena.add(None, Some(r.clone()));
-                    by_id.insert(r.clone(), c);
+                    let c = self.add(NONE);
+                    self.by_id.insert(key, c);
+                    self.names.insert(c, r.as_str().into());
                     c
                 }
             };
             if let Some(p) = prev {
-                if arena.c[c].parent.is_none() && c != this && !arena.is_ancestor_or_self(c, p) {
-                    arena.set_parent(c, p);
+                if self.containers[c as usize].parent == NONE && c != this && !self.is_ancestor_or_self(c, p) {
+                    self.set_parent(c, p);
                 }
             }
             prev = Some(c);
         }
         // The message's own parent is the last reference (overriding a guess from others' References).
         if let Some(last) = prev {
-            if arena.is_ancestor_or_self(this, last) {
+            if self.is_ancestor_or_self(this, last) {
                 let parent = refs.last().cloned().unwrap_or_default();
-                arena.c[this].issues.push(LinkIssue::CycleBroken { parent });
+                self.issue(this, LinkIssue::CycleBroken { parent });
             } else {
-                arena.set_parent(this, last);
+                self.set_parent(this, last);
             }
         }
-    }
 
-    // Step 2: drop childless empty containers (left over after re-parenting), bottom up.
-    let n = arena.c.len();
-    let mut child_count = vec![0usize; n];
-    for c in &arena.c {
-        if let Some(p) = c.parent {
-            child_count[p] += 1;
-        }
-    }
-    let mut queue: Vec<usize> = (0..n)
-        .filter(|&i| arena.c[i].message.is_none() && child_count[i] == 0)
-        .collect();
-    while let Some(i) = queue.pop() {
-        arena.c[i].live = false;
-        if let Some(p) = arena.c[i].parent.take() {
-            child_count[p] = child_count[p].saturating_sub(1);
-            if child_count[p] == 0 && arena.c[p].message.is_none() && arena.c[p].live {
-                queue.push(p);
-            }
-        }
-    }
-    for i in 0..n {
-        if !arena.c[i].live || arena.c[i].message.is_none() {
-            continue;
-        }
-        if let Some(p) = arena.c[i].parent {
-            if arena.c[p].message.is_none() {
-                let id = arena.c[p].id.clone().unwrap_or_default();
-                arena.c[i].issues.push(LinkIssue::ParentMissing { id });
-            }
-        }
-    }
-
-    // Step 3: subject fallback over the root set.
-    let children = children_of(&arena);
-    let roots: Vec<usize> = (0..n)
-        .filter(|&i| arena.c[i].live && arena.c[i].parent.is_none())
-        .collect();
-    let mut root_subjects: Vec<(usize, String, bool)> = Vec::new();
-    for &r in &roots {
-        let first_message = match arena.c[r].message {
-            Some(m) => Some(m),
-            None => subtree(&children, r)
-                .into_iter()
-                .filter_map(|x| arena.c[x].message)
-                .min(),
-        };
-        let Some(m) = first_message else { continue };
-        let (base, prefixed) = base_subject(&messages[m].subject);
-        if base.is_empty() {
-            continue;
-        }
-        // A placeholder root is never an "original" message, whatever its first reply says.
-        let prefixed = prefixed || arena.c[r].message.is_none();
-        root_subjects.push((r, base, prefixed));
-    }
-    // base subject -> (container, is an unprefixed real message, is a subject group)
-    let mut table: HashMap<String, (usize, bool, bool)> = HashMap::new();
-    for (r, base, prefixed) in &root_subjects {
-        let best = !prefixed;
-        match table.get(base) {
-            Some((_, existing_best, _)) if *existing_best || !best => {}
-            _ => {
-                table.insert(base.clone(), (*r, best, false));
-            }
-        }
-    }
-    for (r, base, prefixed) in &root_subjects {
-        let Some(&(t, t_best, t_group)) = table.get(base) else {
-            continue;
-        };
-        if t == *r {
-            continue;
-        }
-        if t_group || (t_best && *prefixed) {
-            arena.c[*r].parent = Some(t);
-            arena.c[*r].issues.push(LinkIssue::GroupedBySubject);
+        let (base, prefixed) = base_subject(subject);
+        let subject = if base.is_empty() {
+            0
         } else {
-            let g = arena.add(None, None);
-            arena.c[t].parent = Some(g);
-            arena.c[t].issues.push(LinkIssue::GroupedBySubject);
-            arena.c[*r].parent = Some(g);
-            arena.c[*r].issues.push(LinkIssue::GroupedBySubject);
-            table.insert(base.clone(), (g, false, true));
-        }
-    }
-
-    // Step 4: sort and convert.
-    let children = children_of(&arena);
-    let n = arena.c.len();
-    let date_of = |i: usize| arena.c[i].message.and_then(|m| messages[m].date);
-    let first_input = |i: usize| arena.c[i].message.unwrap_or(usize::MAX);
-    // Earliest date and first input index per subtree, children before parents.
-    let roots: Vec<usize> = (0..n)
-        .filter(|&i| arena.c[i].live && arena.c[i].parent.is_none())
-        .collect();
-    let mut order = Vec::with_capacity(n);
-    for &r in &roots {
-        order.extend(subtree(&children, r));
-    }
-    let mut earliest: Vec<Option<i64>> = (0..n).map(date_of).collect();
-    let mut first: Vec<usize> = (0..n).map(first_input).collect();
-    for &i in order.iter().rev() {
-        for &c in &children[i] {
-            earliest[i] = match (earliest[i], earliest[c]) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+            let number = match self.subjects.get(base.as_str()) {
+                Some(&n) => n,
+                None => {
+                    let n = u32::try_from(self.subjects.len() + 1).unwrap_or(PREFIXED - 1).min(PREFIXED - 1);
+                    self.subjects.insert(base.into_boxed_str(), n);
+                    n
+                }
             };
-            first[i] = first[i].min(first[c]);
-        }
-    }
-    let key = |i: usize, own: bool| {
-        let d = if own {
-            date_of(i).or(earliest[i])
-        } else {
-            earliest[i]
+            number | if prefixed { PREFIXED } else { 0 }
         };
-        (d.is_none(), d.unwrap_or(0), first[i], i)
-    };
-    let mut sorted_children = children;
-    for list in sorted_children.iter_mut() {
-        list.sort_by_key(|&c| key(c, true));
+        self.entries.push(Entry { date: date.unwrap_or(i64::MIN), id, subject });
     }
-    let mut roots = roots;
-    roots.sort_by_key(|&r| key(r, false));
 
-    let mut thread_index = HashMap::new();
-    let mut result_roots = Vec::with_capacity(roots.len());
-    for (ti, &r) in roots.iter().enumerate() {
-        let mut flat = Vec::new();
-        let mut stack = vec![(0usize, r)];
-        while let Some((depth, i)) = stack.pop() {
-            let c = &mut arena.c[i];
-            let message = c.message.map(|m| messages[m].id);
-            if let Some(id) = message {
-                thread_index.entry(id).or_insert(ti);
+    fn add(&mut self, message: u32) -> u32 {
+        self.containers.push(Container { message, parent: NONE, children: 0 });
+        u32::try_from(self.containers.len() - 1).unwrap_or(NONE - 1)
+    }
+
+    fn issue(&mut self, container: u32, issue: LinkIssue) {
+        self.issues.entry(container).or_default().push(issue);
+    }
+
+    fn set_parent(&mut self, child: u32, parent: u32) {
+        let old = std::mem::replace(&mut self.containers[child as usize].parent, parent);
+        if old != NONE {
+            let o = &mut self.containers[old as usize];
+            o.children = o.children.saturating_sub(1);
+        }
+        self.containers[parent as usize].children += 1;
+    }
+
+    /// Whether `a` is `b` or one of its ancestors.
+    fn is_ancestor_or_self(&self, a: u32, b: u32) -> bool {
+        if a == b {
+            return true;
+        }
+        if self.containers[a as usize].children == 0 {
+            return false; // a leaf is nobody's ancestor: skips the walk in the common case
+        }
+        let mut cur = b;
+        let mut steps = 0usize;
+        while cur != NONE {
+            if cur == a {
+                return true;
             }
-            flat.push((
-                depth,
-                Node {
-                    message,
-                    missing_id: if c.message.is_none() {
-                        c.id.take()
-                    } else {
-                        None
-                    },
-                    issues: std::mem::take(&mut c.issues),
-                    children: Vec::new(),
-                },
-            ));
-            for &ch in sorted_children[i].iter().rev() {
+            steps += 1;
+            if steps > self.containers.len() {
+                return true; // cannot happen (links are acyclic); refuse the link to be safe
+            }
+            cur = self.containers.get(cur as usize).map_or(NONE, |c| c.parent);
+        }
+        false
+    }
+
+    /// The input message in container `c` ([`NONE`] for placeholders and subject groups).
+    fn message_in(&self, c: u32) -> u32 {
+        self.containers.get(c as usize).map_or(NONE, |c| c.message)
+    }
+
+    fn date_in(&self, c: u32) -> Option<i64> {
+        let m = self.message_in(c);
+        let date = self.entries.get(m as usize)?.date;
+        (date != i64::MIN).then_some(date)
+    }
+
+    /// JWZ steps 2 to 4 on a copy of the links: prune, subject fallback, sort. The issues found on the way
+    /// are kept only `with_issues` (a flattened order has no use for them).
+    fn layout(&self, with_issues: bool) -> Layout {
+        let n0 = self.containers.len();
+        let mut parent: Vec<u32> = self.containers.iter().map(|c| c.parent).collect();
+
+        // Step 2: drop childless empty containers (left over after re-parenting), bottom up.
+        let mut live = vec![true; n0];
+        let mut child_count = vec![0u32; n0];
+        for &p in &parent {
+            if p != NONE {
+                child_count[p as usize] += 1;
+            }
+        }
+        let mut queue: Vec<u32> = (0..n0 as u32).filter(|&i| self.message_in(i) == NONE && child_count[i as usize] == 0).collect();
+        while let Some(i) = queue.pop() {
+            live[i as usize] = false;
+            let p = std::mem::replace(&mut parent[i as usize], NONE);
+            if p != NONE {
+                let count = &mut child_count[p as usize];
+                *count = count.saturating_sub(1);
+                if *count == 0 && self.message_in(p) == NONE && live[p as usize] {
+                    queue.push(p);
+                }
+            }
+        }
+        drop(child_count);
+        let mut added: HashMap<u32, Vec<LinkIssue>> = HashMap::new();
+        for i in 0..n0 as u32 {
+            let p = parent[i as usize];
+            if with_issues && live[i as usize] && self.message_in(i) != NONE && p != NONE && self.message_in(p) == NONE {
+                let id = self.names.get(&p).map(|s| s.to_string()).unwrap_or_default();
+                added.entry(i).or_default().push(LinkIssue::ParentMissing { id });
+            }
+        }
+
+        // Step 3: subject fallback over the root set.
+        let (start, kids) = csr(&parent, &live);
+        let roots: Vec<u32> = (0..n0 as u32).filter(|&i| live[i as usize] && parent[i as usize] == NONE).collect();
+        // (root, base subject number, prefixed)
+        let mut root_subjects: Vec<(u32, u32, bool)> = Vec::new();
+        for &r in &roots {
+            let first_message = match self.message_in(r) {
+                NONE => subtree(&start, &kids, r).into_iter().map(|x| self.message_in(x)).filter(|&m| m != NONE).min(),
+                m => Some(m),
+            };
+            let Some(subject) = first_message.and_then(|m| self.entries.get(m as usize)).map(|e| e.subject) else { continue };
+            if subject == 0 {
+                continue;
+            }
+            // A placeholder root is never an "original" message, whatever its first reply says.
+            let prefixed = subject & PREFIXED != 0 || self.message_in(r) == NONE;
+            root_subjects.push((r, subject & !PREFIXED, prefixed));
+        }
+        drop((start, kids));
+        // base subject -> (container, is an unprefixed real message, is a subject group)
+        let mut table: HashMap<u32, (u32, bool, bool)> = HashMap::new();
+        for &(r, base, prefixed) in &root_subjects {
+            let best = !prefixed;
+            match table.get(&base) {
+                Some((_, existing_best, _)) if *existing_best || !best => {}
+                _ => {
+                    table.insert(base, (r, best, false));
+                }
+            }
+        }
+        for &(r, base, prefixed) in &root_subjects {
+            let Some(&(t, t_best, t_group)) = table.get(&base) else { continue };
+            if t == r {
+                continue;
+            }
+            let mut grouped = |c: u32| {
+                if with_issues {
+                    added.entry(c).or_default().push(LinkIssue::GroupedBySubject);
+                }
+            };
+            if t_group || (t_best && prefixed) {
+                parent[r as usize] = t;
+                grouped(r);
+            } else {
+                let g = u32::try_from(parent.len()).unwrap_or(NONE - 1);
+                parent.push(NONE);
+                live.push(true);
+                parent[t as usize] = g;
+                grouped(t);
+                parent[r as usize] = g;
+                grouped(r);
+                table.insert(base, (g, false, true));
+            }
+        }
+        drop((table, root_subjects));
+
+        // Step 4: sort.
+        let (start, mut kids) = csr(&parent, &live);
+        let n = parent.len();
+        let mut roots: Vec<u32> = (0..n as u32).filter(|&i| live[i as usize] && parent[i as usize] == NONE).collect();
+        drop(live);
+        let mut order = Vec::with_capacity(n);
+        for &r in &roots {
+            order.extend(subtree(&start, &kids, r));
+        }
+        // Earliest date and first input index per subtree, children before parents.
+        let mut earliest: Vec<i64> = (0..n as u32).map(|i| self.date_in(i).unwrap_or(i64::MIN)).collect();
+        let mut first: Vec<u32> = (0..n as u32).map(|i| self.message_in(i)).collect();
+        for &i in order.iter().rev() {
+            let i = i as usize;
+            for &c in &kids[start[i] as usize..start[i + 1] as usize] {
+                let c = c as usize;
+                earliest[i] = match (earliest[i], earliest[c]) {
+                    (i64::MIN, b) => b,
+                    (a, i64::MIN) => a,
+                    (a, b) => a.min(b),
+                };
+                first[i] = first[i].min(first[c]);
+            }
+        }
+        drop(order);
+        let key = |i: u32, own: bool| {
+            let d = match own {
+                true => self.date_in(i).unwrap_or(earliest[i as usize]),
+                false => earliest[i as usize],
+            };
+            (d == i64::MIN, if d == i64::MIN { 0 } else { d }, first[i as usize], i)
+        };
+        for i in 0..n {
+            kids[start[i] as usize..start[i + 1] as usize].sort_by_key(|&c| key(c, true));
+        }
+        roots.sort_by_key(|&r| key(r, false));
+        Layout { parent, added, start, kids, roots }
+    }
+
+    /// Thread everything pushed so far (steps 2 to 4 of JWZ on a copy: more can be pushed after).
+    pub fn finish(&self) -> Threads {
+        let layout = self.layout(true);
+        let mut thread_index = HashMap::new();
+        let mut result_roots = Vec::with_capacity(layout.roots.len());
+        for (ti, &r) in layout.roots.iter().enumerate() {
+            let mut flat = Vec::new();
+            self.walk(&layout, r, |depth, c| {
+                let message = self.entries.get(self.message_in(c) as usize).map(|e| e.id);
+                if let Some(id) = message {
+                    thread_index.entry(id).or_insert(ti);
+                }
+                let mut issues = self.issues.get(&c).cloned().unwrap_or_default();
+                issues.extend(layout.added.get(&c).into_iter().flatten().cloned());
+                let missing_id = message.is_none().then(|| self.names.get(&c).map(|s| s.to_string())).flatten();
+                flat.push((depth, Node { message, missing_id, issues, children: Vec::new() }));
+            });
+            result_roots.extend(assemble(flat));
+        }
+        Threads { roots: result_roots, thread_index }
+    }
+
+    /// What `self.finish().flatten()` gives, without building the trees: every node of every thread,
+    /// depth-first, as `(depth, message, missing_id)`; a subject group is `(depth, None, None)`.
+    pub fn flatten(&self) -> Vec<(usize, Option<u32>, Option<String>)> {
+        let layout = self.layout(false);
+        let mut out = Vec::with_capacity(layout.parent.len());
+        for &r in &layout.roots {
+            self.walk(&layout, r, |depth, c| {
+                let message = self.entries.get(self.message_in(c) as usize).map(|e| e.id);
+                let missing_id = message.is_none().then(|| self.names.get(&c).map(|s| s.to_string())).flatten();
+                out.push((depth, message, missing_id));
+            });
+        }
+        out
+    }
+
+    /// Visit the subtree of `root` depth-first in display order, with depths (root at 0).
+    fn walk(&self, layout: &Layout, root: u32, mut visit: impl FnMut(usize, u32)) {
+        let mut stack = vec![(0usize, root)];
+        while let Some((depth, c)) = stack.pop() {
+            visit(depth, c);
+            let i = c as usize;
+            for &ch in layout.kids[layout.start[i] as usize..layout.start[i + 1] as usize].iter().rev() {
                 stack.push((depth + 1, ch));
             }
         }
-        result_roots.extend(assemble(flat));
-    }
-    Threads {
-        roots: result_roots,
-        thread_index,
     }
 }
 
-fn children_of(arena: &Arena) -> Vec<Vec<usize>> {
-    let mut children = vec![Vec::new(); arena.c.len()];
-    for (i, c) in arena.c.iter().enumerate() {
-        if let (true, Some(p)) = (c.live, c.parent) {
-            children[p].push(i);
-        }
+/// Thread `messages` (any order). Never panics; roots are sorted by the earliest date in each thread,
+/// children by date, undated ones last, ties in input order.
+pub fn build(messages: &[ThreadInput]) -> Threads {
+    let mut t = Threader::default();
+    for m in messages {
+        t.push(m);
     }
-    children
+    t.finish()
+}
+
+/// The live children of every container, in container order: `kids[start[i]..start[i + 1]]`.
+fn csr(parent: &[u32], live: &[bool]) -> (Vec<u32>, Vec<u32>) {
+    let n = parent.len();
+    let linked = |i: usize| live[i] && parent[i] != NONE;
+    let mut start = vec![0u32; n + 1];
+    for i in (0..n).filter(|&i| linked(i)) {
+        start[parent[i] as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill: Vec<u32> = start[..n].to_vec();
+    let mut kids = vec![0u32; start[n] as usize];
+    for i in (0..n).filter(|&i| linked(i)) {
+        let at = &mut fill[parent[i] as usize];
+        kids[*at as usize] = i as u32;
+        *at += 1;
+    }
+    (start, kids)
 }
 
 /// `r` and all its descendants, depth-first.
-fn subtree(children: &[Vec<usize>], r: usize) -> Vec<usize> {
+fn subtree(start: &[u32], kids: &[u32], r: u32) -> Vec<u32> {
     let mut out = Vec::new();
     let mut stack = vec![r];
     while let Some(i) = stack.pop() {
         out.push(i);
-        stack.extend(children[i].iter().rev());
+        let i = i as usize;
+        stack.extend(kids[start[i] as usize..start[i + 1] as usize].iter().rev());
     }
     out
 }

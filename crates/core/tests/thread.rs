@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use leakloupe_core::ingest::{ingest_all, message_bytes};
 use leakloupe_core::message::read_message;
-use leakloupe_core::thread::{build, parse_references, LinkIssue, ThreadInput, Threads};
+use leakloupe_core::thread::{build, parse_references, LinkIssue, ThreadInput, Threader, Threads};
 
 fn msg(id: u32, mid: &str, refs: &[&str], subject: &str, date: i64) -> ThreadInput {
     ThreadInput {
@@ -370,4 +370,56 @@ fn corpus_testmbox_threads() {
             "{node:?}"
         );
     }
+}
+
+/// The worker threads with a [`Threader`] fed one message at a time, threading again after every drop,
+/// and sends `flatten()` without building trees: both must equal `build` over everything. Random sets
+/// over a small pool of ids and subjects, so duplicates, cycles, missing parents, In-Reply-To mismatches
+/// and subject groups all occur (counted, so a generator that stopped making them fails).
+#[test]
+fn incremental_threader_equals_build() {
+    let mut s = 0x1234_5678_9abc_def1u64;
+    let mut rand = move |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n
+    };
+    let subjects = ["plan", "Re: plan", "RE: Plan", "Fwd: plan", "other", "", "Re: other", "Re:", "[x] plan"];
+    let mut kinds = std::collections::BTreeSet::new();
+    for round in 0..1500 {
+        let pool = 1 + rand(30);
+        let inputs: Vec<ThreadInput> = (0..rand(40) as u32)
+            .map(|i| ThreadInput {
+                id: i * 3 + round % 2,
+                message_id: match rand(8) {
+                    0 => None,
+                    1 => Some("junk words".to_string()),
+                    _ => Some(format!("<m{}@x>", rand(pool))),
+                },
+                in_reply_to: (rand(3) > 0).then(|| format!("<m{}@x>", rand(pool))),
+                references: (0..rand(5)).map(|_| format!("<m{}@x>", rand(pool))).collect(),
+                subject: subjects[rand(subjects.len() as u64) as usize].to_string(),
+                date: (rand(4) > 0).then(|| rand(50) as i64),
+            })
+            .collect();
+        let whole = build(&inputs);
+        let mut t = Threader::default();
+        let half = inputs.len() / 2;
+        for m in &inputs[..half] {
+            t.push(m);
+        }
+        let first_drop = t.flatten();
+        assert_eq!(first_drop, build(&inputs[..half]).flatten(), "round {round}");
+        for m in &inputs[half..] {
+            t.push(m);
+        }
+        assert_eq!(t.len(), inputs.len());
+        assert_eq!(t.flatten(), whole.flatten(), "round {round}");
+        assert_eq!(t.finish(), whole, "round {round}");
+        for (_, node) in whole.issues() {
+            kinds.extend(node.issues.iter().map(LinkIssue::code));
+        }
+    }
+    assert!(kinds.len() >= 7, "the generator made only {kinds:?}");
 }
