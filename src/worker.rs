@@ -503,7 +503,7 @@ fn raw_note(loc: &Location, origin: Option<EmbeddedOrigin>, raw: &[u8]) -> Optio
     }
     let note = match (origin, at) {
         (Some(EmbeddedOrigin::OutlookEmbedded), Some(at)) => format!(
-            "Attached message {at} is an Outlook message stored inside its parent's .msg file, with no bytes of its own there: this is its RFC 822 rebuild (envelope fields and readable body), which Save and the exports write and the SHA-256 covers. Lines are numbered from its first byte."
+            "Attached message {at} is an Outlook message stored inside its parent's .msg file, with no bytes of its own there: this is its RFC 822 rebuild (envelope fields, body and attachments, from its Outlook properties), which Save and the exports write and the SHA-256 covers. Lines are numbered from its first byte."
         ),
         (Some(_), Some(at)) => format!(
             "Attached message {at} as decoded from its parent: lines are numbered from its first byte, not from the start of the file."

@@ -198,6 +198,26 @@ pub async fn msg_in_msg(ctx: Ctx, target: Target) {
     assert_eq!(s(&ctx.wait_js("message-sha256", UI_TIMEOUT, &text("message-sha256")).await).trim(), middle.2);
     let child = ctx.wait_js("the middle message lists its attached message", UI_TIMEOUT, &text("reader-child")).await;
     assert_eq!(s(&child), inner.1);
+    // Its rebuild carries its own attachments as msgreader lists them (msgInMsgInMsg-attachments0.json: the
+    // innermost message, then green.png of 134 bytes), the message hashed as that message.
+    let attached = ctx
+        .wait_js(
+            "the middle message's attachments",
+            UI_TIMEOUT,
+            "const r = Array.from(document.querySelectorAll('[data-testid=attachment]')); return r.length ? r.map(e => [e.querySelector('[data-testid=attachment-name]').textContent, e.querySelector('[data-testid=attachment-type]').textContent, e.querySelector('[data-testid=attachment-sha256]').textContent]) : null;",
+        )
+        .await;
+    let png = {
+        let parsed = leakloupe_core::ingest::msg::parse(&bytes).expect("parse the .msg");
+        let leakloupe_core::ingest::msg::AttachmentContent::Message(m) = &parsed.attachments[0].content else { panic!("attachment 1 is a message") };
+        m.attachment_data(1).expect("green.png")
+    };
+    assert_eq!(png.len(), 134, "green.png as msgreader gives it");
+    assert_eq!(
+        attached,
+        json!([[inner.1, "message/rfc822", inner.2], ["green.png", "image/png", leakloupe_core::message::sha256_hex(&png)]]),
+        "the rebuilt middle message lists its own attachments"
+    );
     // Its raw source says it is rebuilt (it has no bytes of its own in the file).
     ctx.find("[data-testid=reader-tab-raw]").await.click().await.expect("click the raw tab");
     let note = s(&ctx.wait_js("raw-note", UI_TIMEOUT, &text("raw-note")).await);

@@ -204,8 +204,16 @@ fn write(cf: &mut Cf, dir: &str, m: &Msg) {
 }
 
 fn msg_file(m: &Msg) -> Vec<u8> {
+    msg_file_with(m, &[])
+}
+
+/// [`msg_file`] with more streams: (path, bytes).
+fn msg_file_with(m: &Msg, extra: &[(&str, &[u8])]) -> Vec<u8> {
     let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("create");
     write(&mut cf, "", m);
+    for (path, data) in extra {
+        put(&mut cf, path, data);
+    }
     cf.flush().expect("flush");
     cf.into_inner().into_inner()
 }
@@ -520,4 +528,66 @@ fn msgreader_msg_in_msg() {
             "{name}: one message per level"
         );
     }
+}
+
+/// An Outlook message embedded in a `.msg` is rebuilt with its own attachments, in storage order (so at
+/// the index the `.msg` gives each): a file keeps its name (also a non-ASCII one) and bytes (the same
+/// SHA-256 the parent's structure gives), a message embedded in it is a `message/rfc822` part whose bytes
+/// are that message's own rebuild; the message below is still split out at its path, and found again.
+#[test]
+fn embedded_outlook_messages_keep_their_attachments() {
+    let minutes: &[u8] = b"Minutes of the meeting\r\n\x00\x01binary tail\xff";
+    let outer = Msg {
+        subject: "Fwd: Fwd: plan",
+        sender: Some(("Alice", "alice@example.org")),
+        body: "see the attached",
+        attachments: vec![
+            Att::File("numbers.pdf", b"%PDF-1.4 tiny"),
+            Att::Message(Msg {
+                subject: "Fwd: plan",
+                sender: Some(("Bob", "bob@example.net")),
+                body: "forwarding, with the minutes",
+                attachments: vec![
+                    Att::File("minutes.bin", minutes),
+                    Att::File("Protokoll Müller.txt", b"Hallo"),
+                    Att::Message(Msg {
+                        subject: "plan",
+                        sender: Some(("Carol", "carol@example.com")),
+                        body: "the plan itself",
+                        attachments: Vec::new(),
+                    }),
+                ],
+            }),
+        ],
+    };
+    // The embedded message also has an HTML body (PR_BODY_HTML), carried beside the text.
+    let html = b"<p>forwarding, with <b>the minutes</b></p>";
+    let file = msg_file_with(&outer, &[("/__attach_version1.0_#00000001/__substg1.0_3701000D/__substg1.0_10130102", html)]);
+    let split = ingest(&file);
+    let paths: Vec<Option<Vec<u32>>> = split.found.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(paths, [None, Some(vec![1]), Some(vec![1, 2])], "{:?}", split.log);
+    let [_, fwd, plan] = &split.found[..] else { panic!("three messages") };
+    assert_eq!(fwd.summary.attachment_count, 3);
+    let read = read_message(&fwd.bytes);
+    assert_eq!(read.body.text, "forwarding, with the minutes");
+    assert_eq!(read_message(&fwd.bytes).summary.attachment_count, 3, "the HTML body is not an attachment");
+    let html_part = String::from_utf8_lossy(&fwd.bytes).contains("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n<p>forwarding, with <b>the minutes</b></p>");
+    assert!(html_part, "{}", String::from_utf8_lossy(&fwd.bytes));
+    let names: Vec<(Option<&str>, &str)> = read.attachments.iter().map(|a| (a.filename.as_deref(), a.content_type.as_str())).collect();
+    assert_eq!(
+        names,
+        [(Some("minutes.bin"), "application/octet-stream"), (Some("Protokoll Müller.txt"), "text/plain"), (Some("plan"), "message/rfc822")]
+    );
+    // The same hashes as the .msg structure gives its attachments.
+    let parsed = msg::parse(&file).expect("parse");
+    let AttachmentContent::Message(inner) = &parsed.attachments[1].content else { panic!("attachment 2 is a message") };
+    let listed: Vec<String> = inner.detail(&[]).attachments.iter().map(|a| a.sha256.clone()).collect();
+    let rebuilt: Vec<String> = read.attachments.iter().map(|a| a.sha256.clone()).collect();
+    assert_eq!(rebuilt, listed);
+    assert_eq!(read.attachments[0].sha256, sha256_hex(minutes));
+    assert_eq!(read.attachments[2].sha256, plan.summary.sha256);
+    assert_eq!(read_message(&plan.bytes).body.text, "the plan itself");
+    // Rebuilding is deterministic: the same message gives the same bytes, and it is found again by path.
+    assert_eq!(inner.to_rfc822(), fwd.bytes);
+    assert_eq!(embedded_at(&file, &[1, 2]).map(|e| e.bytes), Some(plan.bytes.clone()));
 }

@@ -10,8 +10,9 @@
 //! - generic binary attachments (`application/octet-stream`) whose bytes are plainly a mail message;
 //! - Outlook `.msg` files attached to a message (kept whole: [`SpanKind::OutlookMsg`]);
 //! - messages embedded inside an Outlook `.msg` (attach method 5), as the `.msg` reader rebuilds them
-//!   (plain-text RFC 822, [`crate::ingest::msg::OutlookMessage::to_rfc822`]); their own attachments are
-//!   searched through the `.msg` structure.
+//!   (RFC 822 with the body and every attachment in storage order,
+//!   [`crate::ingest::msg::OutlookMessage::to_rfc822`]); their own attachments are searched through the
+//!   `.msg` structure, at the same indexes as in the rebuild.
 //!
 //! Each [`Embedded`] is located by its [`Embedded::path`]: the attachment index (as
 //! [`crate::message::read_message`] numbers attachments, i.e. what [`crate::message::attachment_bytes`]
@@ -64,8 +65,8 @@ pub enum EmbeddedOrigin {
     SniffedFile,
     /// A whole Outlook `.msg` file attached to the parent.
     MsgFile,
-    /// A message embedded inside an Outlook `.msg` (attach method 5), rebuilt by the `.msg` reader as a
-    /// plain-text RFC 822 message without its own attachments (those are searched for embedded messages
+    /// A message embedded inside an Outlook `.msg` (attach method 5), rebuilt by the `.msg` reader as an
+    /// RFC 822 message with its body and its own attachments (those are searched for embedded messages
     /// through the `.msg` structure, and listed as its children).
     OutlookEmbedded,
 }

@@ -519,7 +519,7 @@ pub fn rebuild_partial(partial_emlx: &[u8], attachments: &[(String, Vec<u8>)]) -
 }
 
 /// Base64 in lines of 76 characters joined by `eol` (no line end after the last).
-fn base64_lines(data: &[u8], eol: &[u8]) -> Vec<u8> {
+pub(crate) fn base64_lines(data: &[u8], eol: &[u8]) -> Vec<u8> {
     let text = base64::engine::general_purpose::STANDARD.encode(data);
     let mut out = Vec::with_capacity(text.len() + text.len() / 76 * eol.len() + 2);
     for (i, chunk) in text.as_bytes().chunks(76).enumerate() {

@@ -550,6 +550,22 @@ fn read_attachment(
 // Summary and detail.
 
 /// A MIME type from a file name's extension, for attachments without `PR_ATTACH_MIME_TAG`.
+/// `name="value"` for a MIME header parameter; a value that is not plain ASCII (or holds a quote, a
+/// backslash or a line break) is written the RFC 2231 way, `name*=utf-8''percent-encoded`.
+fn mime_param(name: &str, value: &str) -> String {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        return format!("{name}=\"{value}\"");
+    }
+    let encoded: String = value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{name}*=utf-8''{encoded}")
+}
+
 fn guess_type(filename: Option<&str>) -> &'static str {
     let ext = filename
         .and_then(|f| f.rsplit_once('.'))
@@ -761,14 +777,18 @@ impl OutlookMessage {
         }
     }
 
-    /// This message rebuilt as a plain-text RFC 822 message (used for embedded messages' bytes): the
-    /// envelope fields, the readable body, no attachments.
+    /// This message rebuilt as an RFC 822 message (used for embedded messages' bytes): the envelope
+    /// fields; the readable body as text/plain (with the HTML body beside it as text/html, when there is
+    /// one); and every attachment, in storage order and so at the index the `.msg` gives it: files as
+    /// base64 parts with their name and type, embedded messages as `message/rfc822` parts (rebuilt the
+    /// same way), an OLE object or a missing one as an empty part saying so. Deterministic: the same
+    /// message always gives the same bytes (its SHA-256 is the embedded message's).
     pub fn to_rfc822(&self) -> Vec<u8> {
-        let mut out = String::new();
+        let mut out = Vec::new();
         let mut field = |name: &str, value: &str| {
             let value = value.replace(['\r', '\n'], " ");
             if !value.trim().is_empty() {
-                out.push_str(&format!("{name}: {}\r\n", value.trim()));
+                out.extend_from_slice(format!("{name}: {}\r\n", value.trim()).as_bytes());
             }
         };
         let headers = self.header_fields();
@@ -782,16 +802,109 @@ impl OutlookMessage {
         field("Date", date_raw.as_deref().unwrap_or_default());
         field("Message-ID", self.message_id.as_deref().unwrap_or_default());
         field("MIME-Version", "1.0");
-        field("Content-Type", "text/plain; charset=utf-8");
-        field("Content-Transfer-Encoding", "8bit");
         field(
             "X-Leakloupe-Note",
-            "rebuilt from an embedded Outlook message; its own attachments are not included",
+            "rebuilt from an Outlook message embedded in a .msg file (its properties: envelope, body, attachments)",
         );
-        let body = self.body(&mut ignored);
-        out.push_str("\r\n");
-        out.push_str(&body.text);
-        out.into_bytes()
+        let text = self.body(&mut ignored).text;
+        let html = self.body_html.as_deref();
+        let nested: Vec<Vec<u8>> = self
+            .attachments
+            .iter()
+            .filter_map(|a| match &a.content {
+                AttachmentContent::Message(m) => Some(m.to_rfc822()),
+                _ => None,
+            })
+            .collect();
+        if self.attachments.is_empty() && html.is_none() {
+            field("Content-Type", "text/plain; charset=utf-8");
+            field("Content-Transfer-Encoding", "8bit");
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(text.as_bytes());
+            return out;
+        }
+        // A boundary found in none of the texts carried as they are (base64 never holds one).
+        let carried: Vec<&[u8]> = [text.as_bytes(), html.unwrap_or_default().as_bytes()]
+            .into_iter()
+            .chain(nested.iter().map(Vec::as_slice))
+            .collect();
+        let boundary = (0u32..)
+            .map(|n| format!("leakloupe-rebuild-{n}"))
+            .find(|b| !carried.iter().any(|t| t.windows(b.len()).any(|w| w == b.as_bytes())))
+            .unwrap_or_default();
+        let (mixed, alternative) = (format!("{boundary}-m"), format!("{boundary}-a"));
+        let (root, root_boundary) = match self.attachments.is_empty() {
+            true => ("multipart/alternative", &alternative),
+            false => ("multipart/mixed", &mixed),
+        };
+        field("Content-Type", &format!("{root}; boundary=\"{root_boundary}\""));
+        out.extend_from_slice(b"\r\n");
+        let text_part = |out: &mut Vec<u8>, subtype: &str, body: &str| {
+            out.extend_from_slice(
+                format!("Content-Type: text/{subtype}; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").as_bytes(),
+            );
+            out.extend_from_slice(body.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        };
+        let body = |out: &mut Vec<u8>| match html {
+            Some(html) => {
+                if !self.attachments.is_empty() {
+                    out.extend_from_slice(format!("Content-Type: multipart/alternative; boundary=\"{alternative}\"\r\n\r\n").as_bytes());
+                }
+                out.extend_from_slice(format!("--{alternative}\r\n").as_bytes());
+                text_part(out, "plain", &text);
+                out.extend_from_slice(format!("--{alternative}\r\n").as_bytes());
+                text_part(out, "html", html);
+                out.extend_from_slice(format!("--{alternative}--\r\n").as_bytes());
+            }
+            None => text_part(out, "plain", &text),
+        };
+        if self.attachments.is_empty() {
+            body(&mut out);
+            return out;
+        }
+        out.extend_from_slice(format!("--{mixed}\r\n").as_bytes());
+        body(&mut out);
+        let mut nested = nested.into_iter();
+        for (i, a) in self.attachments.iter().enumerate() {
+            out.extend_from_slice(format!("--{mixed}\r\n").as_bytes());
+            let name = a.filename.clone().unwrap_or_else(|| format!("attachment-{}", i + 1));
+            let name = mime_param("filename", &name);
+            let cid = a.content_id.as_deref().map(|c| format!("Content-ID: <{}>\r\n", c.trim().trim_matches(['<', '>']).replace(['\r', '\n'], "")));
+            let part_head = |ct: &str, cte: &str| {
+                format!("Content-Type: {ct}\r\nContent-Disposition: attachment; {name}\r\n{}Content-Transfer-Encoding: {cte}\r\n", cid.clone().unwrap_or_default())
+            };
+            match &a.content {
+                AttachmentContent::Bytes(data) => {
+                    let ct = a
+                        .mime_tag
+                        .as_deref()
+                        .map(|m| m.trim().to_ascii_lowercase())
+                        .filter(|m| m.contains('/') && !m.contains(['\r', '\n', ';', '"']))
+                        .unwrap_or_else(|| guess_type(a.filename.as_deref()).to_string());
+                    out.extend_from_slice(part_head(&ct, "base64").as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                    out.extend_from_slice(&crate::ingest::emlx_rebuild::base64_lines(data, b"\r\n"));
+                    out.extend_from_slice(b"\r\n");
+                }
+                AttachmentContent::Message(_) => {
+                    out.extend_from_slice(part_head("message/rfc822", "8bit").as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                    out.extend_from_slice(&nested.next().unwrap_or_default());
+                    out.extend_from_slice(b"\r\n");
+                }
+                AttachmentContent::Ole | AttachmentContent::Missing => {
+                    let why = match a.content {
+                        AttachmentContent::Ole => "an embedded OLE object: its data is not extracted",
+                        _ => "the .msg file holds no data for this attachment",
+                    };
+                    out.extend_from_slice(part_head("application/octet-stream", "base64").as_bytes());
+                    out.extend_from_slice(format!("Content-Description: {why}\r\n\r\n").as_bytes());
+                }
+            }
+        }
+        out.extend_from_slice(format!("--{mixed}--\r\n").as_bytes());
+        out
     }
 
     /// The bytes of attachment `index` as [`read`] lists it: file data, a rebuilt RFC 822 text for an
@@ -840,7 +953,7 @@ impl OutlookMessage {
                 AttachmentContent::Message(_) => problems.push(Diagnostic::info(
                     DiagnosticKind::Other,
                     format!(
-                        "attachment {} is an embedded Outlook message; it is offered as a rebuilt plain-text .eml without its own attachments",
+                        "attachment {} is an embedded Outlook message; it is offered as an .eml rebuilt from its properties (envelope, body, attachments)",
                         i + 1
                     ),
                 )),
