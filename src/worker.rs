@@ -14,7 +14,6 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::Read;
-use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::collections::VecDeque;
 
@@ -517,12 +516,51 @@ fn raw_note(loc: &Location, origin: Option<EmbeddedOrigin>, raw: &[u8]) -> Optio
 /// A message's bytes from inside an archive: decompress the entry again up to the span (archives are
 /// never kept in memory, so re-reading costs one pass over the entry).
 fn read_from_entry(file: &File, chain: &[Located], span: &Span) -> Result<Vec<u8>, String> {
+    with_entry(file, chain, |reader| {
+        std::io::copy(&mut reader.take(span.offset), &mut std::io::sink()).map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(usize::try_from(span.len).unwrap_or(0).min(64 << 20));
+        reader.take(span.len).read_to_end(&mut out).map_err(|e| e.to_string())?;
+        Ok(out)
+    })?
+}
+
+thread_local! {
+    /// The archive that encloses the file last read from inside a nested archive (its chain down to it,
+    /// the file it is in, and its bytes): the messages of one nested archive are read one after the other
+    /// (the index pass, the reader going down a list), and each would otherwise read the whole nested
+    /// archive again. One at a time, dropped when the index pass ends.
+    static ENCLOSING: RefCell<Option<(Vec<Located>, File, Rc<Vec<u8>>)>> = const { RefCell::new(None) };
+}
+
+/// Call `f` with a reader of the file at the end of `chain` inside `file`. Inside a nested archive, the
+/// enclosing archive's bytes come from [`ENCLOSING`] when they are there.
+fn with_entry<R>(file: &File, chain: &[Located], f: impl FnOnce(&mut dyn Read) -> R) -> Result<R, String> {
+    let limits = Limits::default();
     let access = FileAccess { file: file.clone(), read: Cell::new(0) };
-    let mut reader = container::open_chain(&access, chain, &Limits::default()).map_err(|d| d.text)?;
-    std::io::copy(&mut (&mut reader).take(span.offset), &mut std::io::sink()).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(usize::try_from(span.len).unwrap_or(0).min(64 << 20));
-    (&mut reader).take(span.len).read_to_end(&mut out).map_err(|e| e.to_string())?;
-    Ok(out)
+    let Some((last, up)) = chain.split_last().filter(|(_, up)| !up.is_empty()) else {
+        let mut reader = container::open_chain(&access, chain, &limits).map_err(|d| d.text)?;
+        return Ok(f(&mut reader));
+    };
+    let cached = ENCLOSING.with(|c| {
+        c.borrow().as_ref().filter(|(at, held, _)| at.as_slice() == up && held == file).map(|(_, _, bytes)| Rc::clone(bytes))
+    });
+    let bytes = match cached {
+        Some(bytes) => bytes,
+        None => {
+            ENCLOSING.with(|c| c.borrow_mut().take());
+            let mut whole = Vec::new();
+            container::open_chain(&access, up, &limits)
+                .map_err(|d| d.text)?
+                .take(limits.max_in_memory_nested)
+                .read_to_end(&mut whole)
+                .map_err(|e| e.to_string())?;
+            let bytes = Rc::new(whole);
+            ENCLOSING.with(|c| *c.borrow_mut() = Some((up.to_vec(), file.clone(), Rc::clone(&bytes))));
+            bytes
+        }
+    };
+    let mut reader = container::open_chain(&*bytes, std::slice::from_ref(last), &limits).map_err(|d| d.text)?;
+    Ok(f(&mut reader))
 }
 
 fn location_text(loc: &Location) -> String {
@@ -1148,15 +1186,19 @@ async fn ingest_source(source: SourceId) {
 ///
 /// Entry by entry, yielding to the event loop between chunks so that Cancel and Open are answered inside
 /// a large archive: a zip or tar from its list (both seek straight to an entry), a `.gz` / `.tar.gz` from a
-/// `GzStream` (one decompressor for the whole pass). Every entry goes through `ingest_archive_entry`.
-/// Nested archives are walked in one pass each (bounded by the core's in-memory limit). Returns whether it
-/// was cancelled.
+/// `GzStream` (one decompressor for the whole pass). Every entry goes through `ingest_archive_entry`; a
+/// nested archive is read into memory (bounded by the core's limit) and its entries go the same way, with
+/// the same yields. Returns whether it was cancelled.
 async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &File, name: &str, size: u64) -> bool {
     let access = FileAccess { file: file.clone(), read: Cell::new(0) };
     let mut run = ArchiveRun {
         access: &access,
+        src: &access,
         kind,
         name,
+        leaf: name,
+        prefix: Vec::new(),
+        depth: 1,
         size,
         base: STATE.with(|st| st.borrow().bytes_done),
         limits: Limits::default(),
@@ -1164,11 +1206,7 @@ async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &
         last_yield: js_sys::Date::now(),
         chunk: vec![0u8; CHUNK as usize],
     };
-    let cancelled = if kind == ContainerKind::Gzip {
-        ingest_gz_entries(fw, &mut run).await
-    } else {
-        ingest_listed_entries(fw, &mut run).await
-    };
+    let cancelled = read_entries(fw, &mut run).await;
     STATE.with(|st| st.borrow_mut().bytes_done = run.base + size);
     if run.mail_entries == 0 && fw.found == 0 && !cancelled {
         fw.fatal = true;
@@ -1181,14 +1219,36 @@ async fn ingest_archive_entries(fw: &mut Forwarder, kind: ContainerKind, file: &
     cancelled
 }
 
-/// One archive being read: what its entries share.
+/// The entries of the archive `run` reads, by its kind; whether it was cancelled. Boxed: a nested archive
+/// comes back here from `ingest_archive_entry`.
+fn read_entries<'r>(fw: &'r mut Forwarder, run: &'r mut ArchiveRun<'_>) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + 'r>> {
+    Box::pin(async move {
+        if run.kind == ContainerKind::Gzip {
+            ingest_gz_entries(fw, run).await
+        } else {
+            ingest_listed_entries(fw, run).await
+        }
+    })
+}
+
+/// One archive being read (the dropped file, or an archive nested in it): what its entries share.
 struct ArchiveRun<'a> {
+    /// The dropped file, whose bytes read move the progress bar.
     access: &'a FileAccess,
+    /// Where this archive's entries are read from: the file itself, or a nested archive's bytes.
+    src: &'a dyn RandomAccess,
     kind: ContainerKind,
-    /// The archive's own name, the start of every display path.
+    /// The archive's display path ("leak.zip", "leak.zip › inner.zip"), the start of every entry's.
     name: &'a str,
+    /// The archive's own file name (a `.gz` that stores no name is named after it).
+    leaf: &'a str,
+    /// The entries leading to this archive inside the dropped file (none for the file itself).
+    prefix: Vec<Located>,
+    /// 1 for the dropped file, 2 for an archive inside it, ... (see `Limits::max_depth`).
+    depth: u32,
+    /// The dropped file's size.
     size: u64,
-    /// `bytes_done` before this archive.
+    /// `bytes_done` before the dropped file.
     base: u64,
     limits: Limits,
     mail_entries: u64,
@@ -1199,8 +1259,8 @@ struct ArchiveRun<'a> {
 
 impl ArchiveRun<'_> {
     /// Between two pieces of work, at most every 40 ms: send the rows found since the last time and the
-    /// progress (the archive's bytes read from the file, compressed bytes for a `.gz`), and yield to the
-    /// event loop. Rows go out in these batches, not one event per entry: the page sorts its rows on each.
+    /// progress (the dropped file's bytes read, compressed bytes for a `.gz`), and yield to the event loop.
+    /// Rows go out in these batches, not one event per entry: the page sorts its rows on each.
     async fn pause(&mut self, fw: &mut Forwarder) {
         if js_sys::Date::now() - self.last_yield < 40.0 {
             return;
@@ -1212,6 +1272,13 @@ impl ArchiveRun<'_> {
         yield_now().await;
         self.last_yield = js_sys::Date::now();
     }
+
+    /// The entry chain of `entry` of this archive, from the dropped file down.
+    fn chain(&self, entry: &Located) -> Vec<Located> {
+        let mut chain = self.prefix.clone();
+        chain.push(entry.clone());
+        chain
+    }
 }
 
 fn cancel_requested() -> bool {
@@ -1220,7 +1287,7 @@ fn cancel_requested() -> bool {
 
 /// A zip or tar: listed first, then each entry opened where it is.
 async fn ingest_listed_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> bool {
-    let (entries, diags) = container::list(run.kind, run.access, &run.limits);
+    let (entries, diags) = container::list(run.kind, run.src, &run.limits);
     for d in &diags {
         fw.problem(d);
     }
@@ -1228,7 +1295,7 @@ async fn ingest_listed_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> 
         if cancel_requested() {
             return true;
         }
-        let mut reader = match container::open_entry(run.kind, run.access, entry, &run.limits) {
+        let mut reader = match container::open_entry(run.kind, run.src, entry, &run.limits) {
             Ok(r) => r,
             Err(d) => {
                 fw.problem(&info(format!("{}: {}", container::entry_display_path(run.name, &entry.path), d.text)));
@@ -1246,7 +1313,7 @@ async fn ingest_listed_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> 
 /// `ingest_archive_entry` (the body of a skipped file, a nested archive too large to open) is decompressed
 /// through here, chunk by chunk with yields, so a large file that is not mail does not hold up Cancel either.
 async fn ingest_gz_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> bool {
-    let mut stream = container::GzStream::open(run.access, &run.limits);
+    let mut stream = container::GzStream::open(run.src, &run.limits);
     let mut cancelled = false;
     while !cancelled {
         if cancel_requested() {
@@ -1262,7 +1329,7 @@ async fn ingest_gz_entries(fw: &mut Forwarder, run: &mut ArchiveRun<'_>) -> bool
         }
         if entry.path.is_empty() {
             // A plain .gz that stores no name: the archive's name without .gz, as `container::walk` says.
-            entry.path = container::strip_gz_suffix(run.name).to_string();
+            entry.path = container::strip_gz_suffix(run.leaf).to_string();
         }
         let mut reader = stream.data();
         let end = ingest_archive_entry(fw, run, &entry, &mut reader).await;
@@ -1298,9 +1365,10 @@ struct EntryEnd {
     read_error: Option<String>,
 }
 
-/// One file of the outer archive: a mail file read in CHUNK pieces (pausing, see `ArchiveRun::pause`, and
-/// checking for Cancel between them), a nested archive read into memory and walked in one pass, anything else
-/// (a `.docx` or other zip-based document too) skipped with its reason. `reader` may be left partly read.
+/// One file of an archive: a mail file read in CHUNK pieces (pausing, see `ArchiveRun::pause`, and checking
+/// for Cancel between them), a nested archive read into memory (capped) and its entries read the same way,
+/// anything else (a `.docx` or other zip-based document too) skipped with its reason. `reader` may be left
+/// partly read.
 async fn ingest_archive_entry(fw: &mut Forwarder, run: &mut ArchiveRun<'_>, entry: &Entry, reader: &mut dyn Read) -> EntryEnd {
     let mut end = EntryEnd::default();
     let path = container::entry_display_path(run.name, &entry.path);
@@ -1312,7 +1380,7 @@ async fn ingest_archive_entry(fw: &mut Forwarder, run: &mut ArchiveRun<'_>, entr
     match ingest::sniff(&head, &leaf) {
         Sniffed::Mail(format) => {
             run.mail_entries += 1;
-            fw.entry = Some(Rc::new((vec![outer], path.clone())));
+            fw.entry = Some(Rc::new((run.chain(&outer), path.clone())));
             let mut ingester = Ingester::new(format);
             ingester.push(&head, fw);
             loop {
@@ -1345,24 +1413,36 @@ async fn ingest_archive_entry(fw: &mut Forwarder, run: &mut ArchiveRun<'_>, entr
         Sniffed::Container(_) if container::is_zip_document(&head) => {
             fw.problem(&info(format!("{path}: skipped: an office document or other zip-based file, not mail")));
         }
+        Sniffed::Container(inner) if run.depth >= run.limits.max_depth => {
+            fw.problem(&container::nested_too_deep(&path, inner, &run.limits));
+        }
         Sniffed::Container(inner) => {
-            // A nested archive: read it into memory (capped) and walk it in one pass.
             let mut bytes = head;
             let cap = run.limits.max_in_memory_nested;
             if Read::take(&mut *reader, cap.saturating_sub(bytes.len() as u64) + 1).read_to_end(&mut bytes).is_err() || bytes.len() as u64 > cap {
-                fw.problem(&info(format!("{path}: skipped: a nested {} archive larger than {} (not opened)", inner.label(), crate::format::bytes(cap))));
+                fw.problem(&container::nested_too_large(&path, inner, &run.limits));
             } else {
-                // One level of nesting is used up by the archive this one sits in.
-                let nested_limits = Limits { max_depth: run.limits.max_depth.saturating_sub(1).max(1), ..run.limits };
-                let mail_entries = &mut run.mail_entries;
-                let nested = container::walk(inner, &bytes, &path, &nested_limits, &mut |visit, r| {
-                    let mut chain = vec![outer.clone()];
-                    chain.extend_from_slice(visit.chain);
-                    ingest_entry_sync(fw, visit.display_path, visit.name, chain, r, mail_entries);
-                    ControlFlow::Continue(())
-                });
-                for d in &nested {
-                    fw.problem(d);
+                let mut nested = ArchiveRun {
+                    access: run.access,
+                    src: &bytes,
+                    kind: inner,
+                    name: &path,
+                    leaf: &leaf,
+                    prefix: run.chain(&outer),
+                    depth: run.depth + 1,
+                    size: run.size,
+                    base: run.base,
+                    limits: run.limits,
+                    mail_entries: 0,
+                    last_yield: run.last_yield,
+                    chunk: std::mem::take(&mut run.chunk),
+                };
+                let cancelled = read_entries(fw, &mut nested).await;
+                (run.chunk, run.last_yield) = (std::mem::take(&mut nested.chunk), nested.last_yield);
+                run.mail_entries += nested.mail_entries;
+                if cancelled {
+                    end.cancelled = true;
+                    return end;
                 }
             }
         }
@@ -1374,44 +1454,6 @@ async fn ingest_archive_entry(fw: &mut Forwarder, run: &mut ArchiveRun<'_>, entr
     }
     run.pause(fw).await;
     end
-}
-
-/// One mail file inside a nested archive, read in one pass (the nested archive is in memory already).
-fn ingest_entry_sync(
-    fw: &mut Forwarder,
-    display: &str,
-    leaf: &str,
-    chain: Vec<Located>,
-    reader: &mut dyn Read,
-    mail_entries: &mut u64,
-) {
-    let mut head = vec![0u8; SNIFF as usize];
-    let filled = read_up_to(reader, &mut head);
-    head.truncate(filled);
-    match ingest::sniff(&head, leaf) {
-        Sniffed::Mail(format) => {
-            *mail_entries += 1;
-            fw.entry = Some(Rc::new((chain, display.to_string())));
-            let mut ingester = Ingester::new(format);
-            ingester.push(&head, fw);
-            let mut chunk = vec![0u8; CHUNK as usize];
-            loop {
-                let n = read_up_to(reader, &mut chunk);
-                if n == 0 {
-                    break;
-                }
-                ingester.push(&chunk[..n], fw);
-                fw.flush();
-            }
-            ingester.finish(fw);
-            fw.entry = None;
-        }
-        other => {
-            if let Some(why) = skipped(display, &other) {
-                fw.problem(&info(why));
-            }
-        }
-    }
 }
 
 /// Why an archive entry that is not mail is skipped, as the ingest log says it.
@@ -1638,6 +1680,7 @@ async fn index_pending() {
     }
     // The index grew in steps while adding; give back what the last steps did not use.
     STATE.with(|st| st.borrow_mut().index.shrink_to_fit());
+    ENCLOSING.with(|c| c.borrow_mut().take());
     // Forensics (src/forensics.rs): the dump-wide views, their findings made searchable as `finding:`.
     send(&STATE.with(|st| crate::forensics::finish(&mut st.borrow_mut().index)));
     STATE.with(|st| st.borrow_mut().indexing = false);
@@ -1703,12 +1746,11 @@ fn raw_for_index(id: MessageId, reads: &mut IndexReads) -> Option<Vec<u8>> {
                     Some(g) => windowed(g),
                     None if big.contains(&key) || !small => fresh().and_then(windowed),
                     None => {
-                        let access = FileAccess { file: file.clone(), read: Cell::new(0) };
                         let mut whole = Vec::new();
-                        let fits = container::open_chain(&access, &entry.0, &Limits::default())
-                            .ok()
-                            .map(|r| r.take(MAX_CACHED_ENTRY + 1).read_to_end(&mut whole).is_ok() && whole.len() as u64 <= MAX_CACHED_ENTRY)
-                            .unwrap_or(false);
+                        let fits = with_entry(&file, &entry.0, |r| {
+                            r.take(MAX_CACHED_ENTRY + 1).read_to_end(&mut whole).is_ok() && whole.len() as u64 <= MAX_CACHED_ENTRY
+                        })
+                        .unwrap_or(false);
                         if fits {
                             Some(ReadCache { key, start: 0, bytes: Rc::new(whole), stream: None })
                         } else {

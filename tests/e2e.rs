@@ -169,6 +169,12 @@ async fn served_cancel_inside_a_zip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_cancel_inside_a_nested_zip() {
+    let dist = require_dist();
+    with_browser("served_cancel_nested", Some(dist), Expect::Clean, |ctx| ingest_more::cancel_inside_nested(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn served_cancel_inside_a_gz() {
     let dist = require_dist();
     with_browser("served_cancel_gz", Some(dist), Expect::Clean, |ctx| ingest_more::cancel_inside_gz(ctx, Target::Served)).await;

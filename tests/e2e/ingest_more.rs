@@ -343,6 +343,30 @@ pub async fn cancel_inside_zip(ctx: Ctx, target: Target) {
     finish_target_checks(&ctx, target).await;
 }
 
+/// Cancel inside a zip nested in a tar (read from memory, entry by entry with yields like any archive)
+/// stops promptly and keeps what was loaded, each message named by its place two archives deep.
+pub async fn cancel_inside_nested(ctx: Ctx, target: Target) {
+    const N: usize = 30_000;
+    let nested = big_zip(N);
+    let tar = tar_of(&[("inner/nested.zip".to_string(), nested), ("after.mbox".to_string(), mbox_of(500, "After", 2018))]);
+    open(&ctx, target).await;
+    let files = vec![json!({ "name": "outer.tar", "type": "application/x-tar", "b64": base64(&tar) })];
+    ctx.js(DROP_JS, vec![Value::Array(files)]).await;
+    let (secs, snap) = cancel_once_loading(&ctx, 0, 0, tar.len() as u64).await;
+    let count: usize = s(&snap["count"]).parse().unwrap();
+    assert!(count > 200 && count < N, "Cancel inside the nested zip keeps what was loaded and stops: {count} of {N}");
+    let entry = &snap["files"][0];
+    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
+    assert_eq!(s(&entry["messages"]), count.to_string(), "{entry}");
+    let subject = s(&snap["rows"][0]["subject"]);
+    assert!(subject.starts_with("Report"), "none of after.mbox was read: {subject}");
+    click_row(&ctx, 0, &subject).await;
+    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    assert!(loc.contains("outer.tar \u{203A} inner/nested.zip \u{203A} "), "{loc}");
+    eprintln!("Cancel inside the nested zip: stopped in {secs:.2}s");
+    finish_target_checks(&ctx, target).await;
+}
+
 /// Hostile containers dropped with good mail: each gets a specific line in the ingest log, the good mail
 /// loads, the page stays usable. Files are written to a temporary folder and picked (100 MB does not go
 /// through WebDriver as base64).

@@ -458,6 +458,27 @@ pub fn walk(
     diags
 }
 
+/// What [`walk`] (and a caller reading nested archives its own way) says of an archive at `path` nested
+/// deeper than [`Limits::max_depth`].
+pub fn nested_too_deep(path: &str, kind: ContainerKind, limits: &Limits) -> Diagnostic {
+    Diagnostic::warning(
+        DiagnosticKind::Other,
+        format!("{path}: a {} archive nested more than {} deep; not opened", kind.label(), limits.max_depth),
+    )
+}
+
+/// What [`walk`] says of a nested archive larger than [`Limits::max_in_memory_nested`].
+pub fn nested_too_large(path: &str, kind: ContainerKind, limits: &Limits) -> Diagnostic {
+    Diagnostic::warning(
+        DiagnosticKind::Other,
+        format!(
+            "{path}: a nested {} archive larger than {} MiB; not opened (extract it and add it on its own)",
+            kind.label(),
+            limits.max_in_memory_nested >> 20
+        ),
+    )
+}
+
 /// How many bytes [`walk`] peeks at to recognise a nested archive (and what [`crate::ingest::sniff`] wants).
 const PEEK: usize = 64 * 1024;
 
@@ -499,14 +520,7 @@ fn walk_inner(
         let step = match nested {
             Some(inner_kind) => {
                 if depth >= limits.max_depth {
-                    inner_diags.push(Diagnostic::warning(
-                        DiagnosticKind::Other,
-                        format!(
-                            "{path}: a {} archive nested more than {} deep; not opened",
-                            inner_kind.label(),
-                            limits.max_depth
-                        ),
-                    ));
+                    inner_diags.push(nested_too_deep(&path, inner_kind, limits));
                     ControlFlow::Continue(())
                 } else {
                     let cap = limits.max_in_memory_nested;
@@ -515,14 +529,7 @@ fn walk_inner(
                     match reader.take(rest).read_to_end(&mut bytes) {
                         Err(_) => ControlFlow::Continue(()),
                         Ok(_) if bytes.len() as u64 > cap => {
-                            inner_diags.push(Diagnostic::warning(
-                                DiagnosticKind::Other,
-                                format!(
-                                    "{path}: a nested {} archive larger than {} MiB; not opened (extract it and add it on its own)",
-                                    inner_kind.label(),
-                                    cap >> 20
-                                ),
-                            ));
+                            inner_diags.push(nested_too_large(&path, inner_kind, limits));
                             ControlFlow::Continue(())
                         }
                         Ok(_) => walk_inner(
