@@ -985,7 +985,7 @@ async fn ingest_source(source: SourceId) {
         PathRole::Skip(why) => {
             send(&Event::SourceDetected { source, format: "skipped".into() });
             send(&Event::Problem { source, severity: protocol::Severity::Info, text: format!("skipped: {why}") });
-            finish_source(&mut fw, &file, size, true);
+            finish_source(&mut fw, &file, size, true).await;
             return;
         }
         PathRole::Message { folder, flags } => {
@@ -1008,7 +1008,7 @@ async fn ingest_source(source: SourceId) {
             severity: protocol::Severity::Info,
             text: format!("an attachment Apple Mail kept outside its message: it completes {owner_name}"),
         });
-        finish_source(&mut fw, &file, size, true);
+        finish_source(&mut fw, &file, size, true).await;
         return;
     }
     if let Some(rebuilt) = rebuilt_partial(source) {
@@ -1035,7 +1035,7 @@ async fn ingest_source(source: SourceId) {
             }
             Err(text) => send(&Event::Problem { source, severity: protocol::Severity::Error, text }),
         }
-        let sha256 = hash_file(&file, size);
+        let sha256 = hash_file_async(&file, size).await;
         STATE.with(|st| st.borrow_mut().bytes_done += size);
         send(&Event::SourceDone {
             source,
@@ -1043,8 +1043,8 @@ async fn ingest_source(source: SourceId) {
             messages: fw.found,
             problems_dropped: fw.dropped,
             duplicates: fw.duplicates,
-            sha256,
-            cancelled: false,
+            cancelled: sha256.is_none(),
+            sha256: sha256.unwrap_or_default(),
         });
         progress(None);
         return;
@@ -1054,7 +1054,7 @@ async fn ingest_source(source: SourceId) {
         Err(text) => {
             send(&Event::SourceDetected { source, format: "unreadable".into() });
             send(&Event::Problem { source, severity: protocol::Severity::Error, text });
-            finish_source(&mut fw, &file, size, false);
+            finish_source(&mut fw, &file, size, false).await;
             return;
         }
     };
@@ -1064,7 +1064,7 @@ async fn ingest_source(source: SourceId) {
             Ok(bytes) => case::load(&String::from_utf8_lossy(&bytes), name.clone()),
             Err(text) => send(&Event::Problem { source, severity: protocol::Severity::Error, text }),
         }
-        finish_source(&mut fw, &file, size, true);
+        finish_source(&mut fw, &file, size, true).await;
         return;
     }
     let format = match ingest::sniff(&head, &name) {
@@ -1076,13 +1076,13 @@ async fn ingest_source(source: SourceId) {
                 severity: protocol::Severity::Warning,
                 text: "empty file: it holds no messages".into(),
             });
-            finish_source(&mut fw, &file, size, true);
+            finish_source(&mut fw, &file, size, true).await;
             return;
         }
         Sniffed::KeyRecords => {
             send(&Event::SourceDetected { source, format: "dkim keys".into() });
             import_keys(&mut fw, &file, &name, size);
-            finish_source(&mut fw, &file, size, true);
+            finish_source(&mut fw, &file, size, true).await;
             return;
         }
         Sniffed::Container(kind) => {
@@ -1116,7 +1116,7 @@ async fn ingest_source(source: SourceId) {
             send(&Event::SourceDetected { source, format: "rejected".into() });
             send(&Event::Problem { source, severity: protocol::Severity::Error, text: reason });
             fw.fatal = true;
-            finish_source(&mut fw, &file, size, false);
+            finish_source(&mut fw, &file, size, false).await;
             return;
         }
     };
@@ -1821,9 +1821,10 @@ fn is_case_file(head: &[u8]) -> bool {
 }
 
 /// A file that was rejected, empty or unreadable as a whole. Its hash is still taken, so the
-/// ingest log accounts for every file given.
-fn finish_source(fw: &mut Forwarder, file: &File, size: u64, ok: bool) {
-    let sha256 = hash_file(file, size);
+/// ingest log accounts for every file given; a large one (a video beside the mail) is hashed with yields,
+/// so Cancel is answered (the file is then reported cancelled, without a hash).
+async fn finish_source(fw: &mut Forwarder, file: &File, size: u64, ok: bool) {
+    let sha256 = hash_file_async(file, size).await;
     STATE.with(|st| st.borrow_mut().bytes_done += size);
     send(&Event::SourceDone {
         source: fw.source,
@@ -1831,13 +1832,14 @@ fn finish_source(fw: &mut Forwarder, file: &File, size: u64, ok: bool) {
         messages: 0,
         problems_dropped: 0,
         duplicates: 0,
-        sha256,
-        cancelled: false,
+        cancelled: sha256.is_none(),
+        sha256: sha256.unwrap_or_default(),
     });
     progress(None);
 }
 
-/// [`hash_file`], yielding between chunks; `None` when Cancel was pressed (or the file could not be read).
+/// The SHA-256 of a whole file (hex), read in chunks with yields: `None` when Cancel was pressed, an empty
+/// string when the file could not be read.
 async fn hash_file_async(file: &File, size: u64) -> Option<String> {
     let mut hasher = Sha256::new();
     let mut offset = 0;
@@ -1848,25 +1850,12 @@ async fn hash_file_async(file: &File, size: u64) -> Option<String> {
             return None;
         }
         let end = (offset + CHUNK).min(size);
-        read_range_into(file, offset, end, &mut chunk).ok()?;
+        if read_range_into(file, offset, end, &mut chunk).is_err() {
+            return Some(String::new());
+        }
         hasher.update(&chunk);
         offset = end;
         last_yield = yield_if_due(last_yield).await;
     }
     Some(hex(&hasher.finalize()))
-}
-
-fn hash_file(file: &File, size: u64) -> String {
-    let mut hasher = Sha256::new();
-    let mut offset = 0;
-    let mut chunk = Vec::new();
-    while offset < size {
-        let end = (offset + CHUNK).min(size);
-        match read_range_into(file, offset, end, &mut chunk) {
-            Ok(()) => hasher.update(&chunk),
-            Err(_) => return String::new(),
-        }
-        offset = end;
-    }
-    hex(&hasher.finalize())
 }

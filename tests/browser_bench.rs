@@ -47,7 +47,8 @@
 //!   3,600 for loading and indexing in the list and search benchmarks).
 //! * `LEAKLOUPE_BENCH_KEEP=1`: keep the generated mbox (for profiling outside the browser).
 //! * `LEAKLOUPE_BENCH_INDEX=1`: `ingest_throughput` also waits for the search index the worker builds after
-//!   `done` (or for the worker to say why it stopped) and reports its time, size and the worker's memory.
+//!   `done` (or for the worker to say why it stopped) and reports its time, size and the worker's memory,
+//!   then times the search section's queries over it in the page.
 //! * `LEAKLOUPE_CORPUS`, `LEAKLOUPE_DIST`, `CHROME`, `CHROMEDRIVER`: as for the e2e tests.
 //!
 //! What `ingest_throughput` prints: size, elapsed (WebDriver wall clock, polled every 250 ms, and the page's own
@@ -638,6 +639,12 @@ async fn index_after_ingest(ctx: &Ctx, size: u64, timeout: Duration) {
     eprintln!("index memory          {index} bytes ({:.1} MiB, {:.1} % of the input)", index as f64 / MIB as f64, index as f64 * 100.0 / size as f64);
     eprintln!("worker wasm memory    {peak_mem} bytes peak while indexing ({:.2} GB)", peak_mem as f64 / 1e9);
     eprintln!("stopped               {}", last["stopped"].as_str().unwrap_or("no: every message is indexed"));
+    // The search section's queries over this index, typed into the page (no native index of a file this size).
+    eprintln!("\n=== the search bench's queries over this index, in the page ===");
+    let rows = search::run_queries(ctx, None).await;
+    let mut out = String::new();
+    search::report(&rows, &mut out);
+    eprintln!("{out}");
 }
 
 /// `LEAKLOUPE_BENCH_MB` MiB (default 1024) of real mail, picked through the file input.
@@ -867,7 +874,7 @@ async fn search_scenario(ctx: Ctx, file: PathBuf, size: u64, messages: u64, nati
     let loaded = load::load_archive(&ctx, &file, size, messages, None).await;
     let before = loadavg();
     eprintln!("queries (load average {before}):");
-    let rows = search::run_queries(&ctx, &native.index).await;
+    let rows = search::run_queries(&ctx, Some(&native.index)).await;
     let after = loadavg();
     let index_memory = ctx
         .js("const s = document.querySelector('[data-testid=ingest-status]'); return s ? Number(s.getAttribute('data-index-memory')) : 0;", vec![])

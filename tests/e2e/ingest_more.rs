@@ -128,7 +128,7 @@ pub async fn forwarded_mail(ctx: Ctx, target: Target) {
     assert!(entry["problems"].to_string().contains("1 attached message"), "{entry}");
     ctx.wait_js("the attached row is marked", UI_TIMEOUT, "const r = document.querySelectorAll('[data-testid=message-row]')[0]; return !!r.querySelector('.tag.attached');").await;
     click_row(&ctx, 0, "Inner report").await;
-    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    let loc = reader_locations(&ctx).await;
     assert!(loc.contains("forward.eml") && loc.contains("attached message 1"), "location of the attached message: {loc}");
     ctx.find("[data-testid=reader-parent] button").await.click().await.expect("open the parent");
     ctx.wait_js("the parent opens", UI_TIMEOUT, "const s = document.querySelector('[data-testid=reader-subject]'); return s && s.textContent === 'Fwd: Inner report';").await;
@@ -332,11 +332,7 @@ pub async fn cancel_inside_zip(ctx: Ctx, target: Target) {
     ctx.wait_js("ingest stops after Cancel", Duration::from_secs(10), "const s = document.querySelector('[data-testid=ingest-status]'); return s && s.dataset.state === 'done';").await;
     eprintln!("stopped {:.2}s after Cancel", t0.elapsed().as_secs_f64());
     let snap = ctx.snapshot().await;
-    let count: usize = s(&snap["count"]).parse().unwrap();
-    assert!(count > 200 && count < N, "Cancel keeps what was loaded and stops: {count} of {N}");
-    let entry = &snap["files"][0];
-    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
-    assert_eq!(s(&entry["messages"]), count.to_string(), "{entry}");
+    assert_cancel_kept(&snap, 0, 0, N);
     // Still usable: a message opens.
     let subject = s(&snap["rows"][0]["subject"]);
     click_row(&ctx, 0, &subject).await;
@@ -353,15 +349,11 @@ pub async fn cancel_inside_nested(ctx: Ctx, target: Target) {
     let files = vec![json!({ "name": "outer.tar", "type": "application/x-tar", "b64": base64(&tar) })];
     ctx.js(DROP_JS, vec![Value::Array(files)]).await;
     let (secs, snap) = cancel_once_loading(&ctx, 0, 0, tar.len() as u64).await;
-    let count: usize = s(&snap["count"]).parse().unwrap();
-    assert!(count > 200 && count < N, "Cancel inside the nested zip keeps what was loaded and stops: {count} of {N}");
-    let entry = &snap["files"][0];
-    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
-    assert_eq!(s(&entry["messages"]), count.to_string(), "{entry}");
+    assert_cancel_kept(&snap, 0, 0, N);
     let subject = s(&snap["rows"][0]["subject"]);
     assert!(subject.starts_with("Report"), "none of after.mbox was read: {subject}");
     click_row(&ctx, 0, &subject).await;
-    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    let loc = reader_locations(&ctx).await;
     assert!(loc.contains("outer.tar \u{203A} inner/nested.zip \u{203A} "), "{loc}");
     eprintln!("Cancel inside the nested zip: stopped in {secs:.2}s");
     finish_target_checks(&ctx, target).await;
@@ -472,6 +464,23 @@ async fn cancel_once_loading(ctx: &Ctx, loaded: usize, before: u64, size: u64) -
     (secs, ctx.snapshot().await)
 }
 
+/// After Cancel inside file `file` of the log (with `before` messages listed from the files before it, of
+/// `written` in it): some were loaded and not all, the log says it was cancelled and counts them; their number.
+fn assert_cancel_kept(snap: &Value, file: usize, before: usize, written: usize) -> usize {
+    let total: usize = s(&snap["count"]).parse().unwrap();
+    let kept = total - before;
+    assert!(kept > 200 && kept < written, "Cancel keeps what was loaded and stops: {kept} of {written}");
+    let entry = &snap["files"][file];
+    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
+    assert_eq!(s(&entry["messages"]), kept.to_string(), "{entry}");
+    kept
+}
+
+/// The open message's locations, as the reader lists them.
+async fn reader_locations(ctx: &Ctx) -> String {
+    s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await)
+}
+
 /// Cancel inside a large `.mbox.gz`, then inside a `.tar.gz` of many .eml files: each stops promptly with
 /// the "cancelled" warning and keeps what was loaded, with the messages' places inside the archive. The
 /// files are written to a temporary folder and picked (too large for WebDriver as base64).
@@ -496,31 +505,23 @@ pub async fn cancel_inside_gz(ctx: Ctx, target: Target) {
 
     ctx.find("input[type=file][data-testid=file-input]").await.send_keys(&pick("big.mbox.gz")).await.expect("pick big.mbox.gz");
     let (mbox_secs, snap) = cancel_once_loading(&ctx, 0, 0, mbox_gz.len() as u64).await;
-    let count: usize = s(&snap["count"]).parse().unwrap();
-    assert!(count > 200 && count < MBOX_N, "Cancel keeps what was loaded and stops: {count} of {MBOX_N}");
-    let entry = &snap["files"][0];
-    assert_eq!(s(&entry["format"]), "gzip", "{entry}");
-    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "the log says it was cancelled: {entry}");
-    assert_eq!(s(&entry["messages"]), count.to_string(), "{entry}");
+    let count = assert_cancel_kept(&snap, 0, 0, MBOX_N);
+    assert_eq!(s(&snap["files"][0]["format"]), "gzip", "{}", snap["files"][0]);
     // Still usable: a message opens, named by its place inside the archive.
     click_row(&ctx, 0, &s(&snap["rows"][0]["subject"])).await;
-    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    let loc = reader_locations(&ctx).await;
     assert!(loc.contains("big.mbox.gz \u{203A} big.mbox, message 1 at bytes "), "{loc}");
 
     ctx.find("input[type=file][data-testid=file-input]").await.send_keys(&pick("many.tar.gz")).await.expect("pick many.tar.gz");
     let (tar_secs, snap) = cancel_once_loading(&ctx, count, mbox_gz.len() as u64, tgz.len() as u64).await;
-    let total: usize = s(&snap["count"]).parse().unwrap();
     let entry = &snap["files"][1];
     assert_eq!((s(&entry["name"]).as_str(), s(&entry["format"]).as_str()), ("many.tar.gz", "gzip"), "{entry}");
-    assert!(entry["problems"].to_string().contains("cancelled inside the archive"), "{entry}");
-    let from_tar = total - count;
-    assert!(from_tar > 200 && from_tar < TAR_N, "Cancel keeps what was loaded and stops: {from_tar} of {TAR_N}");
-    assert_eq!(s(&entry["messages"]), from_tar.to_string(), "{entry}");
+    assert_cancel_kept(&snap, 1, count, TAR_N);
     // The .tar.gz's messages are dated a year earlier: the first rows.
     let subject = s(&snap["rows"][0]["subject"]);
     assert!(subject.starts_with("Tar report"), "{subject}");
     click_row(&ctx, 0, &subject).await;
-    let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+    let loc = reader_locations(&ctx).await;
     assert!(loc.contains("many.tar.gz \u{203A} mail/"), "{loc}");
     eprintln!("Cancel: .mbox.gz stopped in {mbox_secs:.2}s, .tar.gz in {tar_secs:.2}s");
     let _ = std::fs::remove_dir_all(&dir);
@@ -574,7 +575,7 @@ pub async fn gz_and_tar_gz(ctx: Ctx, target: Target) {
     ] {
         let i = rows.iter().position(|r| s(&r["subject"]) == subject).unwrap_or_else(|| panic!("no row {subject}: {rows:#?}"));
         click_row(&ctx, i, subject).await;
-        let loc = s(&ctx.wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;").await);
+        let loc = reader_locations(&ctx).await;
         assert!(loc.contains(place), "{subject}: {loc}");
         let n = subject.rsplit(' ').next().unwrap();
         ctx.wait_js(

@@ -536,30 +536,12 @@ fn msgreader_msg_in_msg() {
 /// are that message's own rebuild; the message below is still split out at its path, and found again.
 #[test]
 fn embedded_outlook_messages_keep_their_attachments() {
-    let minutes: &[u8] = b"Minutes of the meeting\r\n\x00\x01binary tail\xff";
-    let outer = Msg {
-        subject: "Fwd: Fwd: plan",
-        sender: Some(("Alice", "alice@example.org")),
-        body: "see the attached",
-        attachments: vec![
-            Att::File("numbers.pdf", b"%PDF-1.4 tiny"),
-            Att::Message(Msg {
-                subject: "Fwd: plan",
-                sender: Some(("Bob", "bob@example.net")),
-                body: "forwarding, with the minutes",
-                attachments: vec![
-                    Att::File("minutes.bin", minutes),
-                    Att::File("Protokoll Müller.txt", b"Hallo"),
-                    Att::Message(Msg {
-                        subject: "plan",
-                        sender: Some(("Carol", "carol@example.com")),
-                        body: "the plan itself",
-                        attachments: Vec::new(),
-                    }),
-                ],
-            }),
-        ],
-    };
+    let minutes: &'static [u8] = b"Minutes of the meeting\r\n\x00\x01binary tail\xff";
+    // three_levels(), with two files before the message inside "Fwd: plan".
+    let mut outer = three_levels();
+    let Att::Message(fwd) = &mut outer.attachments[1] else { panic!("attachment 2 is a message") };
+    fwd.body = "forwarding, with the minutes";
+    fwd.attachments.splice(0..0, [Att::File("minutes.bin", minutes), Att::File("Protokoll Müller.txt", b"Hallo")]);
     // The embedded message also has an HTML body (PR_BODY_HTML), carried beside the text.
     let html = b"<p>forwarding, with <b>the minutes</b></p>";
     let file = msg_file_with(&outer, &[("/__attach_version1.0_#00000001/__substg1.0_3701000D/__substg1.0_10130102", html)]);
