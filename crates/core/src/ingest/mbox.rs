@@ -1,6 +1,8 @@
 //! The mbox splitter: finds `From ` postmark lines in a byte stream that arrives in chunks of any size, and
-//! cuts it into messages (mboxo / mboxrd / mboxcl / mboxcl2; Content-Length is ignored on purpose because it
-//! lies in real archives).
+//! cuts it into messages (mboxo / mboxrd / mboxcl / mboxcl2). A Content-Length (mboxcl/mboxcl2) is checked,
+//! not trusted: postmark-shaped lines inside the body it declares are held back, and they stay in the message
+//! only if the length proves right at the next boundary; otherwise (it lies in real archives) the message is
+//! split at those lines after all, and the disagreement is reported.
 //!
 //! A boundary is a line starting with `From ` whose rest has the postmark shape `From <sender> <date>`
 //! (asctime-like or RFC 2822-like date). It normally follows a blank line; a missing blank line is tolerated
@@ -202,6 +204,47 @@ struct Current {
     /// Unquoted bytes as the summarizer will see them.
     bytes: Vec<u8>,
     quoted: bool,
+    /// Whether its header block is still being read (a Content-Length is looked for at its end).
+    in_headers: bool,
+    /// The source offset where its Content-Length says the body ends, if it declared one (up to
+    /// [`MAX_HELD_BODY`]).
+    declared_end: Option<u64>,
+    /// Postmark-shaped lines met inside that declared body, held as body lines: (source offset of the line,
+    /// its length, where it starts in `bytes`, its envelope).
+    held: Vec<(u64, u64, usize, Envelope)>,
+}
+
+/// A Content-Length larger than this is not used to hold back From_ lines (what it would hold stays in
+/// memory until the length is proved right or wrong).
+const MAX_HELD_BODY: u64 = 64 << 20;
+
+impl Current {
+    fn new(offset: u64, envelope: Envelope) -> Self {
+        Current { offset, len: 0, envelope, bytes: Vec::new(), quoted: false, in_headers: true, declared_end: None, held: Vec::new() }
+    }
+
+    /// The messages this one is when its held-back From_ lines are boundaries after all.
+    fn split_at_held(self) -> Vec<Current> {
+        let end = self.offset + self.len;
+        let mut out = Vec::with_capacity(self.held.len() + 1);
+        let (mut offset, mut at, mut envelope) = (self.offset, 0usize, self.envelope);
+        let mut piece = |offset: u64, to: u64, bytes: &[u8], envelope: Envelope| {
+            let mut c = Current::new(offset, envelope);
+            c.len = to.saturating_sub(offset);
+            c.bytes = bytes.to_vec();
+            c.quoted = c.len != c.bytes.len() as u64;
+            c.in_headers = false;
+            out.push(c);
+        };
+        for (line_offset, line_len, line_at, next) in self.held {
+            piece(offset, line_offset, self.bytes.get(at..line_at).unwrap_or_default(), envelope);
+            offset = line_offset + line_len;
+            at = line_at + usize::try_from(line_len).unwrap_or(usize::MAX);
+            envelope = next;
+        }
+        piece(offset, end, self.bytes.get(at..).unwrap_or_default(), envelope);
+        out
+    }
 }
 
 /// Streaming mbox splitter; see the module documentation.
@@ -322,22 +365,29 @@ impl MboxSplitter {
         let content = strip_eol(line);
         if content.starts_with(b"From ") {
             if let Some(envelope) = parse_postmark(content) {
-                self.emit_current(sink);
-                self.report_garbage(sink);
-                self.current = Some(Current {
-                    offset: off + line.len() as u64,
-                    len: 0,
-                    envelope,
-                    bytes: Vec::new(),
-                    quoted: false,
-                });
-                self.prev_blank = false;
-                return;
+                match &mut self.current {
+                    // Inside the body a Content-Length declares: held as a body line until it is proved.
+                    Some(cur) if cur.declared_end.is_some_and(|end| off < end) => {
+                        cur.held.push((off, line.len() as u64, cur.bytes.len(), envelope));
+                    }
+                    _ => {
+                        self.emit_current(sink);
+                        self.report_garbage(sink);
+                        self.current = Some(Current::new(off + line.len() as u64, envelope));
+                        self.prev_blank = false;
+                        return;
+                    }
+                }
             }
         }
         self.prev_blank = content.iter().all(|b| matches!(b, b' ' | b'\t'));
         match &mut self.current {
             Some(cur) => {
+                if cur.in_headers && content.is_empty() {
+                    cur.in_headers = false;
+                    let body_start = off + line.len() as u64;
+                    cur.declared_end = declared_length(&cur.bytes).filter(|&n| n <= MAX_HELD_BODY).map(|n| body_start + n);
+                }
                 cur.len += line.len() as u64;
                 // Unquote with the same line splitting as `message_bytes` uses, so both agree byte for byte.
                 if line.contains(&b'>') {
@@ -374,6 +424,33 @@ impl MboxSplitter {
         let Some(cur) = self.current.take() else {
             return;
         };
+        if cur.held.is_empty() {
+            return self.emit(cur, sink);
+        }
+        if content_length_mismatch(&cur.bytes).is_some() {
+            // The length was wrong: the From_ lines it held back are boundaries after all (each piece that
+            // disagrees with it is reported by `emit`).
+            for piece in cur.split_at_held() {
+                self.emit(piece, sink);
+            }
+            return;
+        }
+        let held = cur.held.len() as u64;
+        let number = self.index + 1;
+        self.emit(cur, sink);
+        sink.diagnostic(
+            Diagnostic::info(
+                DiagnosticKind::Other,
+                format!(
+                    "mbox message {number}: its body holds {} shaped like a From_ line; its Content-Length (mboxcl2), which matches the body, keeps them in the message",
+                    if held == 1 { "1 line".to_string() } else { format!("{held} lines") }
+                ),
+            )
+            .for_message(number, ""),
+        );
+    }
+
+    fn emit(&mut self, cur: Current, sink: &mut dyn IngestSink) {
         let summary = summarize(&cur.bytes);
         let number = self.index + 1;
         let prefix = format!("mbox message {number}: ");
@@ -415,18 +492,20 @@ fn content_length_mismatch(message: &[u8]) -> Option<(u64, u64)> {
     let (head_end, body_start) = memchr::memmem::find(message, b"\n\n")
         .map(|i| (i, i + 2))
         .or_else(|| memchr::memmem::find(message, b"\r\n\r\n").map(|i| (i, i + 4)))?;
-    let head = message.get(..head_end)?;
-    let declared: u64 = head
-        .split(|&b| b == b'\n')
-        .find_map(|l| {
-            let l = std::str::from_utf8(l).ok()?;
-            let (name, value) = l.split_once(':')?;
-            name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse().ok())?
-        })?;
+    let declared = declared_length(message.get(..head_end)?)?;
     let body = message.get(body_start..)?;
     let trimmed = body.strip_suffix(b"\r\n").or_else(|| body.strip_suffix(b"\n")).unwrap_or(body);
     let close = |n: u64| n == declared;
     (!(close(body.len() as u64) || close(trimmed.len() as u64))).then_some((declared, trimmed.len() as u64))
+}
+
+/// The Content-Length a header block declares, if any.
+fn declared_length(head: &[u8]) -> Option<u64> {
+    head.split(|&b| b == b'\n').find_map(|l| {
+        let l = std::str::from_utf8(l).ok()?;
+        let (name, value) = l.split_once(':')?;
+        name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse().ok())?
+    })
 }
 
 /// The line without its terminator (LF, CRLF or CR).
@@ -472,6 +551,68 @@ mod content_length_tests {
         assert_eq!(content_length_mismatch(b"Subject: a\nContent-Length: 4\n\nabc\n"), None);
         assert_eq!(content_length_mismatch(b"Subject: a\nContent-Length: 99\n\nabc\n\n"), Some((99, 4)));
         assert_eq!(content_length_mismatch(b"Subject: a\n\nabc\n"), None);
+    }
+
+    /// Split `mbox` pushed in pieces of `size` bytes: (span, subject) of each message, and the
+    /// diagnostics' texts.
+    fn split(mbox: &[u8], size: usize) -> (Vec<(MessageSpan, String)>, Vec<String>) {
+        let mut r = crate::ingest::IngestResult {
+            sniffed: crate::ingest::Sniffed::Mail(crate::ingest::SourceFormat::Mbox),
+            messages: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let mut splitter = MboxSplitter::new();
+        for piece in mbox.chunks(size) {
+            splitter.push(piece, &mut r);
+        }
+        splitter.finish(&mut r);
+        let messages = r.messages.into_iter().map(|(span, summary)| (span, summary.subject)).collect();
+        (messages, r.diagnostics.into_iter().map(|d| d.text).collect())
+    }
+
+    const EXCERPT: &str = "From archive@example.org Mon Jan  1 10:00:00 2001";
+
+    /// mboxcl2 does not quote From_ lines in bodies: a right Content-Length keeps a postmark-shaped
+    /// body line in its message (said once), whatever the chunk size; the span reads back those bytes.
+    #[test]
+    fn a_right_content_length_keeps_a_from_line_in_the_body() {
+        let body = format!("Here is the old mbox:\n{EXCERPT}\nSubject: inner\n\nold text\n");
+        let mbox = format!(
+            "From a@example.org Mon Jan  1 10:00:00 2024\nSubject: first\nContent-Length: {}\n\n{body}\nFrom b@example.org Mon Jan  1 11:00:00 2024\nSubject: second\n\nbye\n",
+            body.len()
+        );
+        for size in [1, 7, 64, mbox.len()] {
+            let (messages, diags) = split(mbox.as_bytes(), size);
+            let subjects: Vec<&str> = messages.iter().map(|(_, s)| s.as_str()).collect();
+            assert_eq!(subjects, ["first", "second"], "pieces of {size}");
+            let (span, _) = &messages[0];
+            let read = &mbox.as_bytes()[span.offset as usize..(span.offset + span.len) as usize];
+            assert!(String::from_utf8_lossy(read).contains(EXCERPT), "pieces of {size}");
+            assert!(diags.iter().any(|d| d.contains("1 line shaped like a From_ line") && d.contains("matches the body")), "{diags:?}");
+            assert!(!diags.iter().any(|d| d.contains("Content-Length says")), "{diags:?}");
+        }
+    }
+
+    /// A Content-Length that is wrong (here: far too long, past two real boundaries) holds nothing back
+    /// in the end: the messages are split at their From_ lines and the lie is reported.
+    #[test]
+    fn a_wrong_content_length_falls_back_to_from_lines() {
+        let mbox = format!(
+            "From a@example.org Mon Jan  1 10:00:00 2024\nSubject: first\nContent-Length: 5000\n\nhello\n\nFrom b@example.org Mon Jan  1 11:00:00 2024\nSubject: second\n\nbye\n\n{EXCERPT}\nSubject: third\n\nend\n"
+        );
+        for size in [1, 5, mbox.len()] {
+            let (messages, diags) = split(mbox.as_bytes(), size);
+            let subjects: Vec<&str> = messages.iter().map(|(_, s)| s.as_str()).collect();
+            assert_eq!(subjects, ["first", "second", "third"], "pieces of {size}");
+            let ends: Vec<u64> = messages.iter().map(|(s, _)| s.offset + s.len).collect();
+            assert_eq!(*ends.last().unwrap(), mbox.len() as u64);
+            for (span, subject) in &messages {
+                let read = &mbox.as_bytes()[span.offset as usize..(span.offset + span.len) as usize];
+                assert!(String::from_utf8_lossy(read).starts_with(&format!("Subject: {subject}")), "{subject}: {read:?}");
+            }
+            assert!(diags.iter().any(|d| d.contains("its Content-Length says 5000 bytes")), "{diags:?}");
+            assert!(!diags.iter().any(|d| d.contains("shaped like a From_ line")), "{diags:?}");
+        }
     }
 }
 
