@@ -1258,11 +1258,11 @@ struct ArchiveRun<'a> {
 }
 
 impl ArchiveRun<'_> {
-    /// Between two pieces of work, at most every 40 ms: send the rows found since the last time and the
+    /// Between two pieces of work, when a yield is due (`yield_due`): send the rows found since the last time and the
     /// progress (the dropped file's bytes read, compressed bytes for a `.gz`), and yield to the event loop.
     /// Rows go out in these batches, not one event per entry: the page sorts its rows on each.
     async fn pause(&mut self, fw: &mut Forwarder) {
-        if js_sys::Date::now() - self.last_yield < 40.0 {
+        if !yield_due(self.last_yield) {
             return;
         }
         fw.flush();
@@ -1482,11 +1482,18 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<String>) {
     (filled, None)
 }
 
-/// Yield to the event loop when the last yield was more than 40 ms ago (so requests are answered within a
-/// frame or two, without paying a yield per small archive entry); returns the time of the last yield.
+/// How often long work yields to the event loop: requests are answered within a frame or two, without
+/// paying a yield per small archive entry.
+const YIELD_EVERY_MS: f64 = 40.0;
+
+/// Whether the last yield, at `last` (`Date.now()`), was [`YIELD_EVERY_MS`] ago or more.
+fn yield_due(last: f64) -> bool {
+    js_sys::Date::now() - last >= YIELD_EVERY_MS
+}
+
+/// Yield to the event loop when [`yield_due`]; returns the time of the last yield.
 async fn yield_if_due(last: f64) -> f64 {
-    let now = js_sys::Date::now();
-    if now - last < 40.0 {
+    if !yield_due(last) {
         return last;
     }
     yield_now().await;
