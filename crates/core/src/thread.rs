@@ -657,15 +657,12 @@ impl fmt::Debug for Threader {
     }
 }
 
-/// The shape steps 2 to 4 give the containers of a [`Threader`].
+/// The shape steps 2 to 4 give the containers of a [`Threader`] (subject groups follow its containers).
 struct Layout {
-    /// Parents after pruning and subject grouping; subject groups follow the threader's containers.
-    parent: Vec<u32>,
     /// Issues added while finishing (parent missing, grouped by subject).
     added: HashMap<u32, Vec<LinkIssue>>,
-    /// Children of container `i` in display order: `kids[start[i]..start[i + 1]]`.
-    start: Vec<u32>,
-    kids: Vec<u32>,
+    /// Children of each container in display order.
+    tree: Tree,
     /// Thread roots in display order.
     roots: Vec<u32>,
 }
@@ -905,13 +902,13 @@ impl Threader {
         }
 
         // Step 3: subject fallback over the root set.
-        let (start, kids) = csr(&parent, &live);
+        let tree = Tree::of(&parent, &live);
         let roots: Vec<u32> = (0..n0 as u32).filter(|&i| live[i as usize] && parent[i as usize] == NONE).collect();
         // (root, base subject number, prefixed)
         let mut root_subjects: Vec<(u32, u32, bool)> = Vec::new();
         for &r in &roots {
             let first_message = match self.message_in(r) {
-                NONE => subtree(&start, &kids, r).into_iter().map(|x| self.message_in(x)).filter(|&m| m != NONE).min(),
+                NONE => tree.subtree(r).into_iter().map(|x| self.message_in(x)).filter(|&m| m != NONE).min(),
                 m => Some(m),
             };
             let Some(subject) = first_message.and_then(|m| self.entries.get(m as usize)).map(|e| e.subject) else { continue };
@@ -922,7 +919,7 @@ impl Threader {
             let prefixed = subject & PREFIXED != 0 || self.message_in(r) == NONE;
             root_subjects.push((r, subject & !PREFIXED, prefixed));
         }
-        drop((start, kids));
+        drop(tree);
         // base subject -> (container, is an unprefixed real message, is a subject group)
         let mut table: HashMap<u32, (u32, bool, bool)> = HashMap::new();
         for &(r, base, prefixed) in &root_subjects {
@@ -961,20 +958,20 @@ impl Threader {
         drop((table, root_subjects));
 
         // Step 4: sort.
-        let (start, mut kids) = csr(&parent, &live);
+        let mut tree = Tree::of(&parent, &live);
         let n = parent.len();
         let mut roots: Vec<u32> = (0..n as u32).filter(|&i| live[i as usize] && parent[i as usize] == NONE).collect();
         drop(live);
         let mut order = Vec::with_capacity(n);
         for &r in &roots {
-            order.extend(subtree(&start, &kids, r));
+            order.extend(tree.subtree(r));
         }
         // Earliest date and first input index per subtree, children before parents.
         let mut earliest: Vec<i64> = (0..n as u32).map(|i| self.date_in(i).unwrap_or(i64::MIN)).collect();
         let mut first: Vec<u32> = (0..n as u32).map(|i| self.message_in(i)).collect();
         for &i in order.iter().rev() {
             let i = i as usize;
-            for &c in &kids[start[i] as usize..start[i + 1] as usize] {
+            for &c in tree.children(i) {
                 let c = c as usize;
                 earliest[i] = match (earliest[i], earliest[c]) {
                     (i64::MIN, b) => b,
@@ -993,10 +990,10 @@ impl Threader {
             (d == i64::MIN, if d == i64::MIN { 0 } else { d }, first[i as usize], i)
         };
         for i in 0..n {
-            kids[start[i] as usize..start[i + 1] as usize].sort_by_key(|&c| key(c, true));
+            tree.children_mut(i).sort_by_key(|&c| key(c, true));
         }
         roots.sort_by_key(|&r| key(r, false));
-        Layout { parent, added, start, kids, roots }
+        Layout { added, tree, roots }
     }
 
     /// Thread everything pushed so far (steps 2 to 4 of JWZ on a copy: more can be pushed after).
@@ -1006,14 +1003,13 @@ impl Threader {
         let mut result_roots = Vec::with_capacity(layout.roots.len());
         for (ti, &r) in layout.roots.iter().enumerate() {
             let mut flat = Vec::new();
-            self.walk(&layout, r, |depth, c| {
-                let message = self.entries.get(self.message_in(c) as usize).map(|e| e.id);
+            layout.tree.visit(r, |depth, c| {
+                let (message, missing_id) = self.shown(c);
                 if let Some(id) = message {
                     thread_index.entry(id).or_insert(ti);
                 }
                 let mut issues = self.issues.get(&c).cloned().unwrap_or_default();
                 issues.extend(layout.added.get(&c).into_iter().flatten().cloned());
-                let missing_id = message.is_none().then(|| self.names.get(&c).map(|s| s.to_string())).flatten();
                 flat.push((depth, Node { message, missing_id, issues, children: Vec::new() }));
             });
             result_roots.extend(assemble(flat));
@@ -1025,26 +1021,22 @@ impl Threader {
     /// depth-first, as `(depth, message, missing_id)`; a subject group is `(depth, None, None)`.
     pub fn flatten(&self) -> Vec<(usize, Option<u32>, Option<String>)> {
         let layout = self.layout(false);
-        let mut out = Vec::with_capacity(layout.parent.len());
+        let mut out = Vec::with_capacity(layout.tree.len());
         for &r in &layout.roots {
-            self.walk(&layout, r, |depth, c| {
-                let message = self.entries.get(self.message_in(c) as usize).map(|e| e.id);
-                let missing_id = message.is_none().then(|| self.names.get(&c).map(|s| s.to_string())).flatten();
+            layout.tree.visit(r, |depth, c| {
+                let (message, missing_id) = self.shown(c);
                 out.push((depth, message, missing_id));
             });
         }
         out
     }
 
-    /// Visit the subtree of `root` depth-first in display order, with depths (root at 0).
-    fn walk(&self, layout: &Layout, root: u32, mut visit: impl FnMut(usize, u32)) {
-        let mut stack = vec![(0usize, root)];
-        while let Some((depth, c)) = stack.pop() {
-            visit(depth, c);
-            let i = c as usize;
-            for &ch in layout.kids[layout.start[i] as usize..layout.start[i + 1] as usize].iter().rev() {
-                stack.push((depth + 1, ch));
-            }
+    /// What container `c` shows: the caller's id of its message, or the id of the missing message it
+    /// stands for (neither for a subject group).
+    fn shown(&self, c: u32) -> (Option<u32>, Option<String>) {
+        match self.entries.get(self.message_in(c) as usize) {
+            Some(e) => (Some(e.id), None),
+            None => (None, self.names.get(&c).map(|s| s.to_string())),
         }
     }
 }
@@ -1059,37 +1051,68 @@ pub fn build(messages: &[ThreadInput]) -> Threads {
     t.finish()
 }
 
-/// The live children of every container, in container order: `kids[start[i]..start[i + 1]]`.
-fn csr(parent: &[u32], live: &[bool]) -> (Vec<u32>, Vec<u32>) {
-    let n = parent.len();
-    let linked = |i: usize| live[i] && parent[i] != NONE;
-    let mut start = vec![0u32; n + 1];
-    for i in (0..n).filter(|&i| linked(i)) {
-        start[parent[i] as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut fill: Vec<u32> = start[..n].to_vec();
-    let mut kids = vec![0u32; start[n] as usize];
-    for i in (0..n).filter(|&i| linked(i)) {
-        let at = &mut fill[parent[i] as usize];
-        kids[*at as usize] = i as u32;
-        *at += 1;
-    }
-    (start, kids)
+/// The live children of every container: `kids[start[i]..start[i + 1]]` (compact: two vectors of `u32`
+/// for millions of containers, not a vector each).
+struct Tree {
+    start: Vec<u32>,
+    kids: Vec<u32>,
 }
 
-/// `r` and all its descendants, depth-first.
-fn subtree(start: &[u32], kids: &[u32], r: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut stack = vec![r];
-    while let Some(i) = stack.pop() {
-        out.push(i);
-        let i = i as usize;
-        stack.extend(kids[start[i] as usize..start[i + 1] as usize].iter().rev());
+impl Tree {
+    /// Children in container order.
+    fn of(parent: &[u32], live: &[bool]) -> Tree {
+        let n = parent.len();
+        let linked = |i: usize| live[i] && parent[i] != NONE;
+        let mut start = vec![0u32; n + 1];
+        for i in (0..n).filter(|&i| linked(i)) {
+            start[parent[i] as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill: Vec<u32> = start[..n].to_vec();
+        let mut kids = vec![0u32; start[n] as usize];
+        for i in (0..n).filter(|&i| linked(i)) {
+            let at = &mut fill[parent[i] as usize];
+            kids[*at as usize] = i as u32;
+            *at += 1;
+        }
+        Tree { start, kids }
     }
-    out
+
+    /// Number of containers.
+    fn len(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.start[i] as usize..self.start[i + 1] as usize
+    }
+
+    fn children(&self, i: usize) -> &[u32] {
+        &self.kids[self.range(i)]
+    }
+
+    fn children_mut(&mut self, i: usize) -> &mut [u32] {
+        let range = self.range(i);
+        &mut self.kids[range]
+    }
+
+    /// Visit `root` and its descendants depth-first in order, with depths (root at 0).
+    fn visit(&self, root: u32, mut visit: impl FnMut(usize, u32)) {
+        let mut stack = vec![(0usize, root)];
+        while let Some((depth, c)) = stack.pop() {
+            visit(depth, c);
+            stack.extend(self.children(c as usize).iter().rev().map(|&ch| (depth + 1, ch)));
+        }
+    }
+
+    /// `root` and all its descendants, depth-first.
+    fn subtree(&self, root: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.visit(root, |_, c| out.push(c));
+        out
+    }
 }
 
 #[cfg(test)]
