@@ -4,7 +4,7 @@
 //! everything" erases what is stored. The archive is written here: three messages in one mbox.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::key::Key;
 use serde_json::{json, Value};
@@ -65,15 +65,7 @@ async fn wait_count(ctx: &Ctx, query: &str, n: usize) {
 }
 
 async fn wait_download(ctx: &Ctx, name: &str) -> PathBuf {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(p) = ctx.downloads().into_iter().find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name)) {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            return p;
-        }
-        assert!(Instant::now() < deadline, "no download named {name} within 10 s; have {:?}", ctx.downloads());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    ctx.wait_download(Some(name), Duration::from_secs(10)).await
 }
 
 /// Wait until the index is built (tags are searchable once a message is indexed).

@@ -11,7 +11,7 @@
 //! saved hold the message's SHA-256 and no unescaped `<script`.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use leakloupe::forensics::Collector;
 use leakloupe::protocol::ForensicsView;
@@ -187,19 +187,8 @@ fn expected(mails: &[(String, Vec<u8>)]) -> ForensicsView {
 }
 
 async fn wait_download(ctx: &Ctx, name: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(p) = ctx.downloads().into_iter().find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name)) {
-            // The file is complete once Chromium renamed it from .crdownload; read it whole.
-            return std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no download named {name} within 15 s; downloads: {:?}",
-            ctx.downloads().iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let p = ctx.wait_download(Some(name), Duration::from_secs(15)).await;
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 
 async fn click(ctx: &Ctx, css: &str) {
@@ -214,7 +203,7 @@ async fn tab(ctx: &Ctx, name: &str, ready_css: &str) {
 /// What both reports of the hostile message must hold, and must not.
 fn report_checks(what: &str, html: &str, sha256: &str) {
     let lower = html.to_lowercase();
-    assert!(html.contains(sha256), "{what}: the report lacks the message's SHA-256 {sha256}");
+    assert!(html.contains(sha256), "{what}: the report ({} bytes) lacks the message's SHA-256 {sha256}", html.len());
     assert!(!lower.contains("<script"), "{what}: an unescaped <script in the report");
     assert!(!lower.contains("<img"), "{what}: an unescaped <img in the report");
     assert!(html.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"), "{what}: the hostile subject, escaped");
@@ -365,10 +354,10 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
     assert_eq!(s(&shown_sha), hostile_sha, "the reader's SHA-256 is the .eml's");
     click(&ctx, "[data-testid=report-message]").await;
     let report = wait_download(&ctx, &leakloupe::report::file_name(HOSTILE_SUBJECT)).await;
-    report_checks("message report", &report, &hostile_sha);
-    // Kept beside the screenshots, to look at.
+    // Kept beside the screenshots, to look at (written before the checks, so a failure leaves them too).
     std::fs::write(artifacts_dir().join(target.shot("forensics-report.html")), &report).expect("write the report artifact");
     std::fs::write(artifacts_dir().join(target.shot("forensics-selection-report.html")), &selection).expect("write the report artifact");
+    report_checks("message report", &report, &hostile_sha);
     ctx.save_screenshot(&target.shot("forensics-report-reader.png")).await;
     finish_target_checks(&ctx, target).await;
 }

@@ -730,6 +730,35 @@ impl Ctx {
         self.js(SNAPSHOT_JS, vec![]).await
     }
 
+    /// Wait for a finished download (named `name`, or the first one when `None`) and give its path.
+    /// Chromium reserves the final name with an empty placeholder while the bytes still go to a
+    /// `.crdownload` file, so a name alone is not a finished file: the download counts once no
+    /// `.crdownload` is left in the directory and the file's size, above zero, held still over two
+    /// polls (CI once read a report whose name was there and whose bytes were not).
+    pub async fn wait_download(&self, name: Option<&str>, timeout: Duration) -> PathBuf {
+        let deadline = Instant::now() + timeout;
+        let mut last: Option<(PathBuf, u64)> = None;
+        loop {
+            let pending = std::fs::read_dir(&self.download_dir)
+                .map(|rd| rd.filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().ends_with(".crdownload")))
+                .unwrap_or(false);
+            let found = self.downloads().into_iter().find(|p| name.is_none_or(|n| p.file_name().is_some_and(|f| f.to_string_lossy() == n)));
+            let now = found.and_then(|p| std::fs::metadata(&p).ok().map(|m| (p, m.len())));
+            match (&now, &last) {
+                (Some((p, len)), Some((q, before))) if !pending && *len > 0 && p == q && len == before => return p.clone(),
+                _ => {}
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no finished download {} within {timeout:?}; the directory holds {:?}",
+                name.unwrap_or("(any)"),
+                std::fs::read_dir(&self.download_dir).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().to_string()).collect::<Vec<_>>()).unwrap_or_default()
+            );
+            last = now;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Files in the download directory that finished downloading.
     pub fn downloads(&self) -> Vec<PathBuf> {
         std::fs::read_dir(&self.download_dir)

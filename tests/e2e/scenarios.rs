@@ -283,15 +283,7 @@ pub async fn pick_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
         .await
         .expect("attachment-save link");
     save.click().await.expect("click attachment-save");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let saved = loop {
-        if let Some(p) = ctx.downloads().into_iter().next() {
-            break p;
-        }
-        assert!(Instant::now() < deadline, "clicking attachment-save produced no download within 10 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let saved = ctx.wait_download(None, Duration::from_secs(10)).await;
     let bytes = std::fs::read(&saved).unwrap();
     assert_eq!(sha256_hex(&bytes), want_sha, "the saved file {} differs from {}", saved.display(), a.name);
     assert_eq!(saved.file_name().unwrap().to_string_lossy(), download, "saved file name vs download attribute");
