@@ -96,7 +96,8 @@ fn set_px(node: &NodeRef, property: &str, px: f64) {
 }
 
 /// A clickable column header: click sorts by it, a second click reverses.
-fn sort_header(key: SortKey, class: &'static str, label: &str, title: &str, sort: &UseStateHandle<(SortKey, bool)>) -> Html {
+/// `aside` follows the label in muted text and goes with the column's own aside when the list is narrow.
+fn sort_header(key: SortKey, class: &'static str, label: &str, aside: Option<&str>, title: &str, sort: &UseStateHandle<(SortKey, bool)>) -> Html {
     let (current, desc) = **sort;
     let active = current == key;
     let onclick = {
@@ -107,7 +108,9 @@ fn sort_header(key: SortKey, class: &'static str, label: &str, title: &str, sort
     html! {
         <button class={classes!(class, "sort", active.then_some("active"))} title={title.to_string()} {onclick}
             aria-sort={if active { if desc { "descending" } else { "ascending" } } else { "none" }} data-testid="sort-header">
-            { format!("{label}{arrow}") }
+            { label }
+            if let Some(aside) = aside { <span class="offset">{ aside }</span> }
+            { arrow }
         </button>
     }
 }
@@ -436,19 +439,19 @@ pub fn message_list(p: &MessageListProps) -> Html {
     html! {
         <div class="message-list">
             <div class="row head" role="presentation">
-                { sort_header(SortKey::Date, "col-date", "Date (UTC) · sender's offset", "Date header converted to UTC, followed by the offset of the sender's own clock", &sort) }
-                { sort_header(SortKey::From, "col-from", "From", "Sort by sender", &sort) }
-                { sort_header(SortKey::To, "col-to", "To", "Sort by recipients", &sort) }
+                { sort_header(SortKey::Date, "col-date", "Date (UTC)", Some("· sender's offset"), "Date header converted to UTC, followed by the offset of the sender's own clock", &sort) }
+                { sort_header(SortKey::From, "col-from", "From", None, "Sort by sender", &sort) }
+                { sort_header(SortKey::To, "col-to", "To", None, "Sort by recipients", &sort) }
                 <span class="col-flags" title="! problems · var: variants with the same Message-ID · ×N: copies">{ "" }</span>
                 <span class="col-subject">
-                    { sort_header(SortKey::Subject, "sort-inline", "Subject", "Sort by subject", &sort) }
+                    { sort_header(SortKey::Subject, "sort-inline", "Subject", None, "Sort by subject", &sort) }
                     <button class={classes!("button", "small", "thread-toggle", p.thread_view.then_some("on"))} data-testid="thread-toggle"
                         aria-pressed={p.thread_view.to_string()} disabled={p.threads.is_none()}
                         title="Show conversations (In-Reply-To / References, then subject); missing messages are shown as placeholders"
                         onclick={p.on_toggle_threads.reform(|_| ())}>{ if p.thread_view { "Threads ✓" } else { "Threads" } }</button>
                 </span>
-                { sort_header(SortKey::Attachments, "col-att", "Att.", "Sort by number of attachments", &sort) }
-                { sort_header(SortKey::Size, "col-size", "Size", "Sort by size", &sort) }
+                { sort_header(SortKey::Attachments, "col-att", "Att.", None, "Sort by number of attachments", &sort) }
+                { sort_header(SortKey::Size, "col-size", "Size", None, "Sort by size", &sort) }
             </div>
             <div class="viewport" ref={viewport} tabindex="0" role="listbox" aria-label="Messages, sorted by date"
                 data-testid="message-list" data-offset={offset.to_string()} onscroll={on_scroll} onkeydown={on_key}>

@@ -103,6 +103,14 @@ impl Drop for Previews {
     }
 }
 
+/// A MIME type that may wrap after its slash ("image/" "png"), not inside a word, in a narrow column.
+fn break_after_slash(t: &str) -> Html {
+    match t.split_once('/') {
+        Some((top, sub)) => html! { <>{ top }{ "/" }<wbr />{ sub }</> },
+        None => html! { { t } },
+    }
+}
+
 /// Nothing in an attachment is ever run: images are shown as images, text as text, anything else as
 /// a hex dump of its start and the readable strings in it.
 fn preview(a: &crate::protocol::AttachmentView, image_url: Option<String>) -> Html {
@@ -416,10 +424,10 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                                 <>
                                 <tr data-testid="attachment">
                                     <td data-testid="attachment-name">{ a.filename.clone().unwrap_or_else(|| "(no name)".into()) }</td>
-                                    <td data-testid="attachment-type">{ a.content_type.clone() }</td>
+                                    <td data-testid="attachment-type">{ break_after_slash(&a.content_type) }</td>
                                     <td data-testid="attachment-size" title={format!("{} bytes", a.size)}>{ format::bytes(a.size) }</td>
                                     <td class="hash" data-testid="attachment-sha256">{ a.sha256.clone() }</td>
-                                    <td>
+                                    <td><div class="att-actions">
                                         if let Some(url) = url {
                                             <a class="button small" href={url} download={name} data-testid="attachment-save">{ "Save" }</a>
                                         }
@@ -427,7 +435,7 @@ fn message_reader(p: &MessageReaderProps) -> Html {
                                             onclick={{ let open = preview_open.clone(); Callback::from(move |_| open.set(if *open == Some(i) { None } else { Some(i) })) }}>
                                             { if *preview_open == Some(i) { "Hide" } else { "Preview" } }
                                         </button>
-                                    </td>
+                                    </div></td>
                                 </tr>
                                 if *preview_open == Some(i) {
                                     <tr class="preview-row"><td colspan="5" data-testid="attachment-preview">{ preview(a, previews.0.get(i).cloned().flatten()) }</td></tr>
