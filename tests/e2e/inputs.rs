@@ -28,6 +28,9 @@ pub struct AttachmentCase {
     pub bytes: Vec<u8>,
     /// Lines the raw headers of this message must show.
     pub raw_needles: &'static [&'static str],
+    /// What the attachment's metadata line says ("PNG image · 1 metadata field"), and (label, value) pairs
+    /// it lists.
+    pub metadata: (&'static str, &'static [(&'static str, &'static str)]),
 }
 
 pub struct Inputs {
@@ -125,6 +128,8 @@ fn corpus_inputs(c: &Path) -> Inputs {
             mime: "image/png",
             bytes: std::fs::read(need(c, "eml/eml-format/nodejs.png")).unwrap(),
             raw_needles: &["Subject: Winter promotions", "Date: Wed, 29 Jan 2014 11:10:06 +0100"],
+            // nodejs.png's tIME chunk: 07E1 0A 01 11 15 2B.
+            metadata: ("PNG image · 1 metadata field", &[("Modified", "2017-10-01 17:21:43 UTC")]),
         },
         drop_mail: vec![
             mbox("mbox/email-folder-perl/testmbox", 10),
@@ -162,6 +167,8 @@ fn fixture_inputs() -> Inputs {
             mime: "image/png",
             bytes: std::fs::read(p("tiny.png")).unwrap(),
             raw_needles: &["Subject: Fixture with attachment", "Message-ID: <fixture-attachment@example.org>"],
+            // No text, EXIF or time chunk: the reader still says what the file is.
+            metadata: ("PNG image · 0 metadata fields", &[]),
         },
         drop_mail: vec![
             MailFile { path: p("tiny.mbox"), format: "mbox", messages: 3 },

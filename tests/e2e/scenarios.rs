@@ -270,6 +270,28 @@ pub async fn pick_files(ctx: Ctx, target: Target, inp: Arc<Inputs>) {
     assert!(!download.is_empty(), "attachment-save has an empty download attribute");
     ctx.save_screenshot(&target.shot("reader.png")).await;
 
+    // What the attachment's metadata says, read by content (a PNG's chunks) in the worker.
+    let (summary, fields) = a.metadata;
+    let meta = ctx
+        .js(
+            "const rows = Array.from(document.querySelectorAll('[data-testid=attachment-name]'));\
+             const row = rows.find(r => r.textContent.trim() === arguments[0]); if (!row) return null;\
+             const next = row.closest('tr').nextElementSibling;\
+             const d = next && next.querySelector('[data-testid=attachment-metadata]'); if (!d) return null;\
+             return { summary: d.querySelector('summary').textContent.trim(),\
+                      fields: Array.from(d.querySelectorAll('dd[data-label]')).map(e => [e.dataset.label, e.textContent.trim()]) };",
+            vec![json!(a.name)],
+        )
+        .await;
+    assert_eq!(s(&meta["summary"]), summary, "the metadata line of {}: {meta}", a.name);
+    for (label, value) in fields {
+        assert!(
+            meta["fields"].as_array().is_some_and(|f| f.iter().any(|x| x[0] == *label && s(&x[1]).contains(value))),
+            "{}'s metadata lacks {label}: {value}: {meta}",
+            a.name
+        );
+    }
+
     // Saving really hands over the decoded bytes.
     let save = ctx
         .client

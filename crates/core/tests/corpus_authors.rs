@@ -74,9 +74,10 @@ fn feed_corpus(dir: &Path) -> (DumpAuthors, BTreeMap<String, u32>) {
         }
         ids.insert(rel, id);
     }
-    // The ten files naming somebody (the other images, the zips, Thumbs.db and ruby-mail's files name nobody).
-    assert_eq!(kept, 10, "files with person names");
-    assert_eq!(dump.documents(), 10);
+    // The eleven files naming somebody (PNG.png's XMP names Phil Harvey; the other images, the zips,
+    // Thumbs.db and ruby-mail's files name nobody).
+    assert_eq!(kept, 11, "files with person names");
+    assert_eq!(dump.documents(), 11);
     (dump, ids)
 }
 
@@ -106,10 +107,10 @@ fn corpus_author_table() {
     use MetaKey::*;
     // (name, documents, messages, fields): by documents, then name (case-insensitive).
     let want: &[TableRow] = &[
+        ("Phil Harvey", 5, 6, &[(Author, 5)]),
         ("Copyright 2004 Phil Harvey", 4, 5, &[(Copyright, 4)]),
         ("I wrote it", 4, 5, &[(CaptionWriter, 4)]),
         ("My Credit", 4, 5, &[(Credit, 4)]),
-        ("Phil Harvey", 4, 5, &[(Author, 4)]),
         ("Author: Jeff", 1, 1, &[(Author, 1)]),
         ("Company - ExifTool", 1, 1, &[(Company, 1)]),
         ("DePaul", 1, 1, &[(Company, 1)]),
@@ -151,20 +152,21 @@ fn corpus_author_table() {
     }
 
     // Phil Harvey: EXIF Artist / XMP dc:creator / IPTC By-line of ExifTool.jpg (twice), IPTC.jpg, PDF.pdf,
-    // XMP.jpg. Earliest date: EXIF CreateDate 2001:05:19 18:36:41 (no zone) of ExifTool.jpg and XMP.jpg;
+    // XMP.jpg, and PNG.png's XMP dc:creator (the PNG states no date). Earliest date: EXIF CreateDate 2001:05:19 18:36:41 (no zone) of ExifTool.jpg and XMP.jpg;
     // latest: the PDF's ModDate 2005:07:18 14:30:45-04:00.
     let phil = row(&rows, "Phil Harvey");
     assert_eq!(
         (phil.first_date, phil.last_date),
         (Some(990_297_401), Some(1_121_711_445))
     );
-    assert_eq!(phil.refs_total, 5);
+    assert_eq!(phil.refs_total, 6);
     let mut refs = phil.refs.clone();
     refs.sort();
     let mut want_refs = vec![
         at(&ids, "exiftool/ExifTool.jpg"),
         at(&ids, "exiftool/IPTC.jpg"),
         at(&ids, "exiftool/PDF.pdf"),
+        at(&ids, "exiftool/PNG.png"),
         at(&ids, "exiftool/XMP.jpg"),
         DocRef {
             message: COPY_MESSAGE,
@@ -263,10 +265,10 @@ fn corpus_edit_bursts() {
 fn corpus_scripts_and_a_leaked_cyrillic_spreadsheet() {
     let Some(dir) = corpus_dir() else { return };
     let (mut dump, _) = feed_corpus(&dir);
-    // 29 name occurrences (distinct names per distinct document), all Latin: a clear dominant script and
+    // 30 name occurrences (distinct names per distinct document), all Latin: a clear dominant script and
     // nothing to flag.
-    assert_eq!(dump.named_occurrences(), 29);
-    assert_eq!(dump.script_counts(), [(Script::Latin, 29)]);
+    assert_eq!(dump.named_occurrences(), 30);
+    assert_eq!(dump.script_counts(), [(Script::Latin, 30)]);
     assert_eq!(dump.clear_dominant_script(), Some(Script::Latin));
     assert!(dump.script_findings().is_empty());
 
@@ -277,11 +279,11 @@ fn corpus_scripts_and_a_leaked_cyrillic_spreadsheet() {
     let meta = extract(&bytes, Some("budget.xlsx"), None);
     assert!(dump.add_document(500, 1, "budget.xlsx", &meta, Some(&sha256_hex(&bytes))));
     assert!(dump.add_sender_name(500, "Роша Георгий"));
-    // 29 + 3 document names + 1 sender: Latin 30 (29 + "Jеff"), Cyrillic 4.
-    assert_eq!(dump.named_occurrences(), 33);
+    // 30 + 3 document names + 1 sender: Latin 31 (30 + "Jеff"), Cyrillic 4.
+    assert_eq!(dump.named_occurrences(), 34);
     assert_eq!(
         dump.script_counts(),
-        [(Script::Latin, 30), (Script::Cyrillic, 4)]
+        [(Script::Latin, 31), (Script::Cyrillic, 4)]
     );
     let findings = dump.script_findings();
     let got: Vec<(u32, Severity, &str, &str)> = findings
@@ -292,10 +294,10 @@ fn corpus_scripts_and_a_leaked_cyrillic_spreadsheet() {
     assert_eq!(
         got,
         [
-            (500, w, "authors.name-script-mismatch", "The sender name \"Роша Георгий\" is written in Cyrillic letters, while 90% of the 33 names in this mailbox are Latin."),
-            (500, w, "authors.name-script-mismatch", "The Author field of \"budget.xlsx\" names \"Роша Георгий Петрович\", written in Cyrillic letters, while 90% of the 33 names in this mailbox are Latin."),
+            (500, w, "authors.name-script-mismatch", "The sender name \"Роша Георгий\" is written in Cyrillic letters, while 91% of the 34 names in this mailbox are Latin."),
+            (500, w, "authors.name-script-mismatch", "The Author field of \"budget.xlsx\" names \"Роша Георгий Петрович\", written in Cyrillic letters, while 91% of the 34 names in this mailbox are Latin."),
             (500, w, "authors.lookalike-mix", "The Last modified by field of \"budget.xlsx\" names \"J\u{435}ff\", a Latin name with 1 Cyrillic letter: a look-alike character can disguise a name."),
-            (500, w, "authors.name-script-mismatch", "The Company field of \"budget.xlsx\" names \"ООО Пример\", written in Cyrillic letters, while 90% of the 33 names in this mailbox are Latin."),
+            (500, w, "authors.name-script-mismatch", "The Company field of \"budget.xlsx\" names \"ООО Пример\", written in Cyrillic letters, while 91% of the 34 names in this mailbox are Latin."),
         ]
     );
     let rows = dump.authors();

@@ -61,7 +61,8 @@ const fn m(
 const OOXML: &[DocKind] = &[DocKind::Ooxml];
 const ODF: &[DocKind] = &[DocKind::Odf];
 const PDF: &[DocKind] = &[DocKind::Pdf];
-const IMAGES: &[DocKind] = &[DocKind::Pdf, DocKind::Jpeg, DocKind::Tiff];
+const IMAGES: &[DocKind] = &[DocKind::Pdf, DocKind::Jpeg, DocKind::Tiff, DocKind::Png];
+const PNG: &[DocKind] = &[DocKind::Png];
 const OLE: &[DocKind] = &[DocKind::Ole2];
 
 use Cmp::{Date, Duration, Text};
@@ -254,6 +255,13 @@ const MAP: &[Map] = &[
         Date,
     ),
     m(PDF, S::PdfInfo, K::Modified, &[("PDF", "ModDate")], Date),
+    // PNG text chunks: exiftool's tag ID is the keyword without spaces (custom keywords compared below).
+    m(PNG, S::Png, K::Author, &[("PNG", "Author")], Text),
+    m(PNG, S::Png, K::Title, &[("PNG", "Title")], Text),
+    m(PNG, S::Png, K::Description, &[("PNG", "Description")], Text),
+    m(PNG, S::Png, K::Copyright, &[("PNG", "Copyright")], Text),
+    m(PNG, S::Png, K::Software, &[("PNG", "Software")], Text),
+    m(PNG, S::Png, K::Created, &[("PNG", "CreationTime")], Date),
     // XMP (PDF catalog, JPEG APP1, Photoshop resources).
     m(IMAGES, S::Xmp, K::Author, &[("XMP-dc", "creator")], Text),
     m(IMAGES, S::Xmp, K::Title, &[("XMP-dc", "title")], Text),
@@ -519,6 +527,7 @@ const SAMPLES: &[(&str, DocKind)] = &[
     ("exiftool/IPTC.jpg", DocKind::Jpeg),
     ("exiftool/Canon1DmkIII.jpg", DocKind::Jpeg),
     ("exiftool/ExifTool.jpg", DocKind::Jpeg),
+    ("exiftool/PNG.png", DocKind::Png),
     ("olefile/test-ole-file.doc", DocKind::Ole2),
     ("msg_parser-rs/sample.doc", DocKind::Ole2),
     ("msg_parser-rs/sample.ppt", DocKind::Ole2),
@@ -768,6 +777,18 @@ fn compare(
                     f.label, f.value
                 )),
             }
+        }
+    }
+    // PNG text chunks under their own keyword: exiftool's ID is the keyword without spaces, capitalised
+    // ("comment" in PNG.png is its "Comment").
+    for f in m.fields.iter().filter(|f| f.source == MetaSource::Png && f.key == MetaKey::Custom) {
+        let id: String = f.label.chars().filter(|c| !c.is_whitespace()).collect();
+        match dump.iter().find(|l| l.g1 == "PNG" && l.id.eq_ignore_ascii_case(&id)) {
+            Some(l) if l.value == f.value => {
+                matches += 1;
+                report.push(format!("{name}: PNG {:?} {:?} == exiftool {:?}", f.label, f.value, l.value));
+            }
+            other => failures.push(format!("{name}: PNG {:?} = {:?} vs exiftool {other:?}", f.label, f.value)),
         }
     }
     (matches, failures)

@@ -10,6 +10,7 @@
 //! | [`DocKind::Odf`] (.odt/.ods/.odp) | `meta.xml` inside the zip |
 //! | [`DocKind::Pdf`] | the trailer's Info dictionary, the catalog's XMP packet, Photoshop resources |
 //! | [`DocKind::Jpeg`], [`DocKind::Tiff`] | EXIF (incl. GPS), XMP, IPTC |
+//! | [`DocKind::Png`] | text chunks (Author, Software, Creation Time …), `eXIf`, XMP, `tIME` |
 //! | [`DocKind::Ole2`] (.doc/.xls/.ppt) | the `\x05SummaryInformation` and `\x05DocumentSummaryInformation` streams |
 //!
 //! Every value is returned as the file states it ([`MetaField::value`]), dates also parsed to a UTC instant
@@ -37,6 +38,7 @@ mod odf;
 mod ole;
 mod ooxml;
 mod pdf;
+mod png;
 pub mod script;
 mod xml;
 mod xmp;
@@ -56,6 +58,8 @@ pub enum DocKind {
     Jpeg,
     /// A TIFF image (its IFDs are EXIF).
     Tiff,
+    /// A PNG image (text chunks, EXIF, XMP, modification time).
+    Png,
     /// An OLE2 compound file (legacy .doc, .xls, .ppt; also .msg and Thumbs.db).
     Ole2,
     /// A zip archive that is neither OOXML nor ODF.
@@ -73,6 +77,7 @@ impl DocKind {
             DocKind::Pdf => "PDF",
             DocKind::Jpeg => "JPEG image",
             DocKind::Tiff => "TIFF image",
+            DocKind::Png => "PNG image",
             DocKind::Ole2 => "OLE2 compound file (legacy Office)",
             DocKind::Zip => "zip archive",
             DocKind::Unknown => "unknown format",
@@ -256,6 +261,8 @@ pub enum MetaSource {
     Exif,
     /// IPTC-IIM records (JPEG APP13 / Photoshop resources).
     Iptc,
+    /// PNG chunks (`tEXt`, `zTXt`, `iTXt`, `tIME`).
+    Png,
     /// OLE2 `\x05SummaryInformation`.
     OleSummary,
     /// OLE2 `\x05DocumentSummaryInformation`.
@@ -274,6 +281,7 @@ impl MetaSource {
             MetaSource::Xmp => "XMP",
             MetaSource::Exif => "EXIF",
             MetaSource::Iptc => "IPTC",
+            MetaSource::Png => "PNG text chunks",
             MetaSource::OleSummary => "SummaryInformation",
             MetaSource::OleDocSummary => "DocumentSummaryInformation",
         }
@@ -413,6 +421,10 @@ pub fn extract_with_limits(
             exif::read_tiff(bytes, &mut ctx);
             DocKind::Tiff
         }
+        Sniff::Png => {
+            png::read(bytes, &mut ctx);
+            DocKind::Png
+        }
         Sniff::Ole => {
             ole::read(bytes, &mut ctx);
             DocKind::Ole2
@@ -420,7 +432,7 @@ pub fn extract_with_limits(
         Sniff::Unknown => {
             ctx.problem(Diagnostic::info(
                 DiagnosticKind::Other,
-                "no document metadata read: the content is not OOXML, OpenDocument, PDF, JPEG, TIFF or OLE2",
+                "no document metadata read: the content is not OOXML, OpenDocument, PDF, JPEG, PNG, TIFF or OLE2",
             ));
             DocKind::Unknown
         }
@@ -438,6 +450,7 @@ enum Sniff {
     Pdf,
     Jpeg,
     Tiff,
+    Png,
     Ole,
     Unknown,
 }
@@ -453,6 +466,8 @@ fn sniff(bytes: &[u8]) -> Sniff {
         Sniff::Jpeg
     } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         Sniff::Tiff
+    } else if bytes.starts_with(png::SIGNATURE) {
+        Sniff::Png
     } else if bytes.starts_with(OLE_MAGIC) {
         Sniff::Ole
     } else {
@@ -475,6 +490,7 @@ fn claimed_kind(filename: Option<&str>, declared_type: Option<&str>) -> Vec<(Doc
             "pdf" => Some(DocKind::Pdf),
             "jpg" | "jpeg" | "jpe" | "jfif" => Some(DocKind::Jpeg),
             "tif" | "tiff" => Some(DocKind::Tiff),
+            "png" => Some(DocKind::Png),
             "doc" | "dot" | "xls" | "xlt" | "ppt" | "pps" | "pot" | "msg" | "vsd" | "pub" => {
                 Some(DocKind::Ole2)
             }
@@ -501,6 +517,8 @@ fn claimed_kind(filename: Option<&str>, declared_type: Option<&str>) -> Vec<(Doc
             Some(DocKind::Jpeg)
         } else if m == "image/tiff" {
             Some(DocKind::Tiff)
+        } else if m == "image/png" {
+            Some(DocKind::Png)
         } else if m == "application/msword"
             || m == "application/vnd.ms-excel"
             || m == "application/vnd.ms-powerpoint"
@@ -1243,11 +1261,7 @@ mod tests {
 
     #[test]
     fn mismatch_and_unknown() {
-        let m = extract(
-            b"\x89PNG\r\n\x1a\n....",
-            Some("scan.pdf"),
-            Some("application/pdf"),
-        );
+        let m = extract(b"GIF89a\x01\0\x01\0....", Some("scan.pdf"), Some("application/pdf"));
         assert_eq!(m.kind, DocKind::Unknown);
         assert_eq!(
             m.problems
@@ -1256,6 +1270,9 @@ mod tests {
                 .count(),
             2
         );
+        let m = extract(b"\x89PNG\r\n\x1a\n....", Some("scan.pdf"), None);
+        assert_eq!(m.kind, DocKind::Png);
+        assert!(m.problems.iter().any(|p| p.text.contains("says PDF, but the content is PNG image")));
         let m = extract(b"", None, None);
         assert_eq!(m.kind, DocKind::Unknown);
         assert!(m.fields.is_empty());
