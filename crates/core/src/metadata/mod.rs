@@ -11,6 +11,7 @@
 //! | [`DocKind::Pdf`] | the trailer's Info dictionary, the catalog's XMP packet, Photoshop resources |
 //! | [`DocKind::Jpeg`], [`DocKind::Tiff`] | EXIF (incl. GPS), XMP, IPTC |
 //! | [`DocKind::Png`] | text chunks (Author, Software, Creation Time …), `eXIf`, XMP, `tIME` |
+//! | [`DocKind::Heif`] (.heic/.avif), [`DocKind::Webp`] | EXIF (incl. GPS); WebP also XMP |
 //! | [`DocKind::Ole2`] (.doc/.xls/.ppt) | the `\x05SummaryInformation` and `\x05DocumentSummaryInformation` streams |
 //!
 //! Every value is returned as the file states it ([`MetaField::value`]), dates also parsed to a UTC instant
@@ -34,6 +35,7 @@ use std::io::{Cursor, Read};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 
 mod exif;
+mod heif_webp;
 mod odf;
 mod ole;
 mod ooxml;
@@ -60,6 +62,10 @@ pub enum DocKind {
     Tiff,
     /// A PNG image (text chunks, EXIF, XMP, modification time).
     Png,
+    /// A HEIF image: HEIC (iPhone photos) or AVIF (EXIF).
+    Heif,
+    /// A WebP image (EXIF, XMP).
+    Webp,
     /// An OLE2 compound file (legacy .doc, .xls, .ppt; also .msg and Thumbs.db).
     Ole2,
     /// A zip archive that is neither OOXML nor ODF.
@@ -78,6 +84,8 @@ impl DocKind {
             DocKind::Jpeg => "JPEG image",
             DocKind::Tiff => "TIFF image",
             DocKind::Png => "PNG image",
+            DocKind::Heif => "HEIF image (HEIC/AVIF)",
+            DocKind::Webp => "WebP image",
             DocKind::Ole2 => "OLE2 compound file (legacy Office)",
             DocKind::Zip => "zip archive",
             DocKind::Unknown => "unknown format",
@@ -425,6 +433,14 @@ pub fn extract_with_limits(
             png::read(bytes, &mut ctx);
             DocKind::Png
         }
+        Sniff::Heif => {
+            heif_webp::read_heif(bytes, &mut ctx);
+            DocKind::Heif
+        }
+        Sniff::Webp => {
+            heif_webp::read_webp(bytes, &mut ctx);
+            DocKind::Webp
+        }
         Sniff::Ole => {
             ole::read(bytes, &mut ctx);
             DocKind::Ole2
@@ -432,7 +448,7 @@ pub fn extract_with_limits(
         Sniff::Unknown => {
             ctx.problem(Diagnostic::info(
                 DiagnosticKind::Other,
-                "no document metadata read: the content is not OOXML, OpenDocument, PDF, JPEG, PNG, TIFF or OLE2",
+                "no document metadata read: the content is not OOXML, OpenDocument, PDF, JPEG, PNG, HEIF, WebP, TIFF or OLE2",
             ));
             DocKind::Unknown
         }
@@ -451,6 +467,8 @@ enum Sniff {
     Jpeg,
     Tiff,
     Png,
+    Heif,
+    Webp,
     Ole,
     Unknown,
 }
@@ -468,6 +486,10 @@ fn sniff(bytes: &[u8]) -> Sniff {
         Sniff::Tiff
     } else if bytes.starts_with(png::SIGNATURE) {
         Sniff::Png
+    } else if heif_webp::is_heif(bytes) {
+        Sniff::Heif
+    } else if heif_webp::is_webp(bytes) {
+        Sniff::Webp
     } else if bytes.starts_with(OLE_MAGIC) {
         Sniff::Ole
     } else {
@@ -491,6 +513,8 @@ fn claimed_kind(filename: Option<&str>, declared_type: Option<&str>) -> Vec<(Doc
             "jpg" | "jpeg" | "jpe" | "jfif" => Some(DocKind::Jpeg),
             "tif" | "tiff" => Some(DocKind::Tiff),
             "png" => Some(DocKind::Png),
+            "heic" | "heif" | "hif" | "avif" => Some(DocKind::Heif),
+            "webp" => Some(DocKind::Webp),
             "doc" | "dot" | "xls" | "xlt" | "ppt" | "pps" | "pot" | "msg" | "vsd" | "pub" => {
                 Some(DocKind::Ole2)
             }
@@ -519,6 +543,10 @@ fn claimed_kind(filename: Option<&str>, declared_type: Option<&str>) -> Vec<(Doc
             Some(DocKind::Tiff)
         } else if m == "image/png" {
             Some(DocKind::Png)
+        } else if matches!(m.as_str(), "image/heic" | "image/heif" | "image/heic-sequence" | "image/heif-sequence" | "image/avif") {
+            Some(DocKind::Heif)
+        } else if m == "image/webp" {
+            Some(DocKind::Webp)
         } else if m == "application/msword"
             || m == "application/vnd.ms-excel"
             || m == "application/vnd.ms-powerpoint"

@@ -1,6 +1,7 @@
-//! PNG metadata ([`leakloupe_core::metadata`]): text chunks, compressed text, XMP, `eXIf`, ImageMagick's raw
-//! profiles and `tIME`, on PNGs built here chunk by chunk; damaged and hostile ones give problems, not panics.
-//! (The corpus's exiftool sample `PNG.png` is compared with exiftool's dump in `corpus_metadata.rs`.)
+//! Image metadata beyond JPEG/TIFF ([`leakloupe_core::metadata`]), on files built here box by box and chunk
+//! by chunk: PNG (text chunks, compressed text, XMP, `eXIf`, ImageMagick's raw profiles, `tIME`), HEIF/HEIC
+//! (the EXIF item) and WebP (`EXIF`, `XMP `). Damaged and hostile ones give problems, not panics. (The
+//! corpus's exiftool sample `PNG.png` is compared with exiftool's dump in `corpus_metadata.rs`.)
 
 use std::io::Write;
 
@@ -73,7 +74,7 @@ fn tiff_make_software(make: &str, software: &str) -> Vec<u8> {
     t
 }
 
-fn field<'m>(m: &'m DocMetadata, source: MetaSource, key: MetaKey) -> &'m str {
+fn field(m: &DocMetadata, source: MetaSource, key: MetaKey) -> &str {
     m.fields
         .iter()
         .find(|f| f.source == source && f.key == key)
@@ -197,4 +198,151 @@ fn compressed_text_bombs_stop_at_the_budget() {
     let m = extract_with_limits(&png(&[chunk(b"zTXt", &z)]), None, None, &limits);
     assert!(m.fields.is_empty(), "{:?}", m.fields.iter().map(|f| f.value.len()).collect::<Vec<_>>());
     assert!(m.problems.iter().any(|p| p.text.contains("decompression bomb guard: PNG zTXt \"Comment\"")), "{:?}", m.problems);
+}
+
+/// An ISO BMFF box.
+fn bmff(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+    b.extend_from_slice(kind);
+    b.extend_from_slice(body);
+    b
+}
+
+/// A full box: version 0 (or `version`), no flags.
+fn full(kind: &[u8; 4], version: u8, body: &[u8]) -> Vec<u8> {
+    let mut b = vec![version, 0, 0, 0];
+    b.extend_from_slice(body);
+    bmff(kind, &b)
+}
+
+/// A HEIC as an iPhone lays it out, reduced to what carries the EXIF: `ftyp` (heic, mif1), `meta` with
+/// `iinf` naming item 1 as `Exif` and `iloc` pointing into `mdat`, whose item starts with the 4-byte offset
+/// of the TIFF header.
+fn heic(tiff: &[u8]) -> Vec<u8> {
+    let ftyp = bmff(b"ftyp", b"heic\0\0\0\0mif1heic");
+    let infe = full(b"infe", 2, b"\0\x01\0\0Exif\0");
+    let mut iinf_body = 1u16.to_be_bytes().to_vec();
+    iinf_body.extend(infe);
+    let iinf = full(b"iinf", 0, &iinf_body);
+    let mut item = 6u32.to_be_bytes().to_vec();
+    item.extend_from_slice(b"Exif\0\0");
+    item.extend_from_slice(tiff);
+    // iloc v0: offset and length 4 bytes, no base offset; item 1, data reference 0, one extent.
+    let iloc_len = 8 + 4 + 2 + 2 + 2 + 2 + 2 + 4 + 4;
+    let meta_len = 8 + 4 + iinf.len() + iloc_len;
+    let offset = (ftyp.len() + meta_len + 8) as u32;
+    let mut iloc_body = vec![0x44, 0x00];
+    iloc_body.extend_from_slice(&1u16.to_be_bytes());
+    iloc_body.extend_from_slice(&1u16.to_be_bytes());
+    iloc_body.extend_from_slice(&0u16.to_be_bytes());
+    iloc_body.extend_from_slice(&1u16.to_be_bytes());
+    iloc_body.extend_from_slice(&offset.to_be_bytes());
+    iloc_body.extend_from_slice(&(item.len() as u32).to_be_bytes());
+    let iloc = full(b"iloc", 0, &iloc_body);
+    assert_eq!(iloc.len(), iloc_len);
+    let mut meta_body = iinf;
+    meta_body.extend(iloc);
+    let meta = full(b"meta", 0, &meta_body);
+    let mut out = ftyp;
+    out.extend(meta);
+    out.extend(bmff(b"mdat", &item));
+    out
+}
+
+/// A RIFF chunk, padded to an even length.
+fn riff_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut c = kind.to_vec();
+    c.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    c.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        c.push(0);
+    }
+    c
+}
+
+fn webp(chunks: &[Vec<u8>]) -> Vec<u8> {
+    let mut body = b"WEBP".to_vec();
+    body.extend(riff_chunk(b"VP8X", &[0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    for c in chunks {
+        body.extend_from_slice(c);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+#[test]
+fn heic_exif_item() {
+    let m = extract(&heic(&tiff_make_software("Apple", "17.1.2")), Some("IMG_0042.HEIC"), Some("image/heic"));
+    assert_eq!(m.kind, DocKind::Heif, "{:?}", m.problems);
+    assert_eq!(field(&m, MetaSource::Exif, MetaKey::CameraMake), "Apple");
+    assert_eq!(field(&m, MetaSource::Exif, MetaKey::Software), "17.1.2");
+    assert!(m.problems.is_empty(), "{:?}", m.problems);
+
+    // A HEIC without its EXIF item says so; one cut inside its mdat says why nothing was read.
+    let mut bare = bmff(b"ftyp", b"heic\0\0\0\0mif1heic");
+    bare.extend(full(b"meta", 0, &full(b"iinf", 0, &0u16.to_be_bytes())));
+    let m = extract(&bare, None, None);
+    assert_eq!(m.kind, DocKind::Heif);
+    assert!(m.problems.iter().any(|p| p.text == "HEIF image without EXIF metadata"), "{:?}", m.problems);
+    let full_file = heic(&tiff_make_software("Apple", "17.1.2"));
+    let m = extract(&full_file[..full_file.len() - 20], None, None);
+    assert!(m.fields.is_empty());
+    assert!(m.problems.iter().any(|p| p.text.starts_with("HEIF image: its EXIF cannot be found")), "{:?}", m.problems);
+
+    // A video's ftyp is not HEIF; a HEIC renamed .jpg is named.
+    assert_eq!(extract(&bmff(b"ftyp", b"isom\0\0\x02\0isomiso2mp41"), None, None).kind, DocKind::Unknown);
+    let m = extract(&heic(&tiff_make_software("Apple", "17.1.2")), Some("IMG_0042.jpg"), None);
+    assert!(m.problems.iter().any(|p| p.text.contains("says JPEG image, but the content is HEIF image (HEIC/AVIF)")), "{:?}", m.problems);
+}
+
+#[test]
+fn webp_exif_and_xmp_chunks() {
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(tiff_make_software("Google", "HDR+ 1.0.540104767zd"));
+    let m = extract(&webp(&[riff_chunk(b"EXIF", &exif), riff_chunk(b"XMP ", XMP.as_bytes())]), Some("photo.webp"), Some("image/webp"));
+    assert_eq!(m.kind, DocKind::Webp, "{:?}", m.problems);
+    assert_eq!(field(&m, MetaSource::Exif, MetaKey::CameraMake), "Google");
+    assert_eq!(field(&m, MetaSource::Exif, MetaKey::Software), "HDR+ 1.0.540104767zd");
+    assert_eq!(field(&m, MetaSource::Xmp, MetaKey::Author), "Роша Георгий");
+    assert!(m.problems.is_empty(), "{:?}", m.problems);
+
+    // The TIFF without the "Exif" prefix, after an odd-length chunk (padding is skipped).
+    let m = extract(&webp(&[riff_chunk(b"ICCP", b"odd"), riff_chunk(b"EXIF", &tiff_make_software("Canon", "GIMP"))]), None, None);
+    assert_eq!(field(&m, MetaSource::Exif, MetaKey::CameraMake), "Canon");
+
+    // Nothing there, and a chunk running past the end.
+    let m = extract(&webp(&[]), None, None);
+    assert!(m.problems.iter().any(|p| p.text == "WebP image without EXIF or XMP metadata"), "{:?}", m.problems);
+    let mut cut = webp(&[riff_chunk(b"XMP ", XMP.as_bytes())]);
+    cut.truncate(cut.len() - 40);
+    let m = extract(&cut, None, None);
+    assert!(m.fields.is_empty());
+    let texts: Vec<&str> = m.problems.iter().map(|p| p.text.as_str()).collect();
+    assert!(texts.iter().any(|t| t.contains("it is cut short")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("chunk \"XMP \"") && t.contains("past the end of the file")), "{texts:?}");
+}
+
+/// Every prefix of each built file, and each with every byte in turn set to 0xFF, reads without a panic.
+#[test]
+fn cut_and_flipped_files_never_panic() {
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(tiff_make_software("Google", "HDR+"));
+    let files = [
+        heic(&tiff_make_software("Apple", "17.1.2")),
+        webp(&[riff_chunk(b"EXIF", &exif), riff_chunk(b"XMP ", XMP.as_bytes())]),
+        png(&[text("Author", b"Jeff"), itxt("XML:com.adobe.xmp", XMP, true), chunk(b"eXIf", &tiff_make_software("A", "B"))]),
+    ];
+    let mut read = 0;
+    for f in &files {
+        for n in 0..f.len() {
+            let _ = extract(&f[..n], None, None);
+            let mut b = f.clone();
+            b[n] = 0xFF;
+            let _ = extract(&b, None, None);
+            read += 2;
+        }
+    }
+    assert!(read > 2_000, "{read}");
 }
