@@ -24,6 +24,7 @@ pub mod auth;
 pub mod case;
 pub mod container;
 pub mod dedup;
+pub mod demo;
 pub mod diagnostic;
 pub mod export;
 pub mod html;

@@ -8,11 +8,13 @@
 //! - [`dkim`]: per-signature DKIM verdicts plus what each signature actually covers.
 //! - [`arc`]: ARC chain validation (`cv=`), reusing the DKIM machinery.
 //! - [`canon`], [`tags`]: canonicalization and tag-list parsing shared by both.
+//! - [`sign`]: Ed25519 signing, for the built-in demo leak.
 
 pub mod arc;
 pub mod canon;
 pub mod dkim;
 pub mod keystore;
+pub mod sign;
 pub mod tags;
 
 pub use keystore::{KeyLookup, KeyStore};
