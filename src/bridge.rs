@@ -106,6 +106,18 @@ impl Bridge {
         first
     }
 
+    /// Have the worker build the demo leak and read it like a drop; returns the id of its first file.
+    pub fn load_demo(&self) -> SourceId {
+        let first = {
+            let mut i = self.inner.borrow_mut();
+            let first = i.next_source;
+            i.next_source += protocol::DEMO_FILES;
+            first
+        };
+        self.request(Request::LoadDemo { first });
+        first
+    }
+
     /// Send a request to the worker.
     pub fn request(&self, request: Request) {
         let mut i = self.inner.borrow_mut();

@@ -81,6 +81,38 @@ pub enum Request {
     },
     /// Forget the case held in memory (the page erases what is stored).
     ForgetCase,
+    /// Build the demo leak and read it like a drop, its files taking the ids from `first` on (the page
+    /// reserved [`DEMO_FILES`] of them).
+    LoadDemo {
+        /// The id of its first file.
+        first: SourceId,
+    },
+}
+
+/// How many files the demo leak has.
+pub const DEMO_FILES: SourceId = leakloupe_core::demo::FILE_COUNT as SourceId;
+
+/// One exercise of the demo leak's guide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonView {
+    /// Short title.
+    pub title: &'static str,
+    /// The question.
+    pub question: &'static str,
+    /// The search that answers it.
+    pub query: &'static str,
+    /// How many messages it finds.
+    pub expect: u32,
+    /// What to look at.
+    pub explain: &'static str,
+}
+
+/// The demo leak's exercises, in teaching order.
+pub fn demo_lessons() -> Vec<LessonView> {
+    leakloupe_core::demo::LESSONS
+        .iter()
+        .map(|l| LessonView { title: l.title, question: l.question, query: l.query, expect: l.expect, explain: l.explain })
+        .collect()
 }
 
 /// A change to one message's annotations.

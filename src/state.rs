@@ -330,6 +330,19 @@ pub struct State {
     pub case: CaseUi,
     /// Forensics: the dump-wide views, the panel and the reports.
     pub forensics: Forensics,
+    /// The demo leak's guide.
+    pub guide: GuideUi,
+}
+
+/// The demo leak's guide: there once the demo was asked for, open or closed, and the exercise last shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GuideUi {
+    /// The demo leak was loaded: the toolbar offers the guide.
+    pub available: bool,
+    /// The guide is shown.
+    pub open: bool,
+    /// The exercise whose search ran last.
+    pub current: Option<usize>,
 }
 
 /// The tabs of the Forensics view.
@@ -441,6 +454,12 @@ pub enum Action {
     Stored(Option<Vec<(String, u64)>>, bool),
     /// Open or close the case panel.
     ToggleCase,
+    /// The demo leak was asked for: its files are on their way, and the guide opens.
+    DemoGiven,
+    /// Open or close the demo guide.
+    ToggleGuide,
+    /// An exercise's search was run: remember it and get the guide out of the way.
+    LessonShown(usize),
 }
 
 /// Whether an event is one of the many an ingest or index pass sends (rows, progress, problems): the page
@@ -726,7 +745,23 @@ impl Reducible for State {
                 next.case.stored = list;
                 next.case.storage_ok = Some(ok);
             }
-            Action::ToggleCase => next.case.open = !next.case.open,
+            Action::ToggleCase => {
+                next.case.open = !next.case.open;
+                next.guide.open &= !next.case.open;
+            }
+            Action::DemoGiven => {
+                next.phase = Phase::Working;
+                next.guide = GuideUi { available: true, open: true, current: None };
+                next.case.open = false;
+            }
+            Action::ToggleGuide => {
+                next.guide.open = !next.guide.open;
+                next.case.open &= !next.guide.open;
+            }
+            Action::LessonShown(i) => {
+                next.guide.current = Some(i);
+                next.guide.open = false;
+            }
         }
         Rc::new(next)
     }

@@ -238,6 +238,25 @@ pub fn run() {
     send(&Event::Ready);
 }
 
+/// The demo leak's files as `File`s made here from the bytes the core builds, so that from now on they are
+/// read, hashed, re-read and exported exactly like dropped files.
+fn demo_files() -> Vec<(File, String)> {
+    leakloupe_core::demo::files()
+        .into_iter()
+        .filter_map(|f| {
+            let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(f.bytes.as_slice()));
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_string();
+            match File::new_with_u8_array_sequence(&parts, &name) {
+                Ok(file) => Some((file, f.path)),
+                Err(e) => {
+                    send(&Event::Failed { text: format!("the demo file {} could not be made: {e:?}", f.path) });
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
 fn accept_files(first: SourceId, files: Vec<(File, String)>) {
     let start = STATE.with(|st| {
         let mut st = st.borrow_mut();
@@ -335,6 +354,7 @@ fn answer(req: Request) {
         Request::LoadCase { json, origin } => case::load(&json, origin),
         Request::SaveSearch { name, query } => case::save_search(&name, query.as_deref()),
         Request::ForgetCase => case::forget(),
+        Request::LoadDemo { first } => accept_files(first, demo_files()),
         Request::Export { format, ids } => wasm_bindgen_futures::spawn_local(case::export(format, ids)),
         Request::Cancel => STATE.with(|st| {
             let mut st = st.borrow_mut();

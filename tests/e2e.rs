@@ -16,6 +16,8 @@
 
 #[path = "e2e/casework.rs"]
 mod casework;
+#[path = "e2e/demo.rs"]
+mod demo;
 #[path = "e2e/forensics.rs"]
 mod forensics;
 #[path = "e2e/harness.rs"]
@@ -196,4 +198,17 @@ async fn served_hostile_containers_are_named_and_the_rest_loads() {
 async fn served_legacy_charsets_read_in_list_and_reader() {
     let dist = require_dist();
     with_browser("served_charsets", Some(dist), Expect::Clean, |ctx| reading::legacy_charsets(ctx, Target::Served)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_demo_leak_and_its_guide() {
+    let dist = require_dist();
+    with_browser("served_demo", Some(dist), Expect::Clean, |ctx| demo::demo_leak(ctx, Target::Served)).await;
+}
+
+/// The single file a trainer carries on a USB stick builds the demo too (its worker is a Blob URL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_url_demo_leak_and_its_guide() {
+    let dist = require_dist();
+    with_browser("file_url_demo", Some(dist), Expect::Clean, |ctx| demo::demo_leak(ctx, Target::FileUrl)).await;
 }

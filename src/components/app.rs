@@ -13,6 +13,7 @@ use crate::components::forensics::{ForensicsPanel, ReportSaver};
 use crate::components::ingest_log::IngestLog;
 use crate::components::message_list::MessageList;
 use crate::components::case_panel::CasePanel;
+use crate::components::demo_guide::DemoGuide;
 use crate::components::details::DetailsPane;
 use crate::components::message_list::focus_testid;
 use crate::components::reader::ReaderPane;
@@ -211,6 +212,17 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::FilesGiven(files.len()));
             if let Some(b) = &*bridge {
                 b.add_files(files);
+            }
+        })
+    };
+
+    let on_demo = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(b) = &*bridge {
+                dispatcher.dispatch(Action::DemoGiven);
+                b.load_demo();
             }
         })
     };
@@ -463,6 +475,24 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| dispatcher.dispatch(Action::ToggleCase))
     };
 
+    let on_toggle_guide = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: ()| dispatcher.dispatch(Action::ToggleGuide))
+    };
+    let lessons = use_memo((), |_| crate::protocol::demo_lessons());
+    let on_lesson = {
+        let dispatcher = state.dispatcher();
+        let on_search = on_search.clone();
+        let lessons = lessons.clone();
+        Callback::from(move |i: usize| {
+            if let Some(l) = lessons.get(i) {
+                set_search_box(l.query);
+                on_search.emit(l.query.to_string());
+                dispatcher.dispatch(Action::LessonShown(i));
+            }
+        })
+    };
+
     let empty = state.files.is_empty();
     html! {
         <div class={classes!("app", dragging.then_some("dragging"))}>
@@ -472,6 +502,7 @@ pub fn app() -> Html {
                 index_progress={state.index_progress} on_case={on_toggle_case.clone()} case_open={state.case.open}
                 forensics_open={state.forensics.open} forensics_count={state.forensics.view.as_ref().map(|v| v.findings.len())}
                 on_forensics={on_toggle_forensics.clone()}
+                guide_available={state.guide.available} guide_open={state.guide.open} on_guide={on_toggle_guide.clone()}
                 on_files={on_files.clone()} on_cancel={on_cancel} />
             <ReportSaver report={state.forensics.report.clone()} on_saved={on_report_saved} />
             if let Some(alert) = &state.alert {
@@ -487,6 +518,10 @@ pub fn app() -> Html {
                         <p>{ "Drop .eml files or mbox archives anywhere on this window, or use " }<strong>{ "Open files…" }</strong>{ " above." }</p>
                         <p class="privacy">{ "Everything happens inside this browser tab. No file, message or search ever leaves this machine: the page is not allowed to contact any server." }</p>
                         <p class="hint">{ "Select a message, then use ↑ and ↓ to move through the list." }</p>
+                        <div class="demo-offer">
+                            <p>{ "Learning or teaching leak analysis? The demo leak is an invented port authority's mail, built inside this browser, with a guide of exercises: signatures that hold and one that breaks, a planted message, a spreadsheet edited under another name." }</p>
+                            <button class="button primary" data-testid="load-demo" onclick={on_demo}>{ "Open the demo leak" }</button>
+                        </div>
                     </div>
                 </main>
             } else {
@@ -542,6 +577,10 @@ pub fn app() -> Html {
                         result_count={state.search.as_ref().and_then(|s| s.hits.as_ref().map(|h| h.len())).unwrap_or(state.rows.len())}
                         on_export={on_export} on_save_search={on_save_search} on_search={on_search.clone()} on_forget={on_forget}
                         on_close={on_toggle_case.clone()} />
+                }
+                if state.guide.open {
+                    <DemoGuide lessons={(*lessons).clone()} current={state.guide.current} on_show={on_lesson}
+                        on_close={on_toggle_guide.clone()} />
                 }
                 <IngestLog files={state.files.clone()} rows={state.rows.clone()} />
             }

@@ -131,7 +131,10 @@ fn message_details(p: &MessageDetailsProps) -> Html {
                     let open = p.on_select.reform(move |_: MouseEvent| id);
                     html! {
                         <li>
-                            <button class="link" onclick={open}>{ format!("the one in {}", var.source_name) }</button>
+                            // The file's own name keeps the link on one line; its folder is in the tooltip.
+                            <button class="link" onclick={open} title={var.source_name.clone()}>
+                                { format!("the one in {}", short_source(&var.source_name)) }
+                            </button>
                             { if var.line_endings_only {
                                 " is the same text with other line endings (LF/CRLF): an export difference, not an edit".to_string()
                             } else if var.differing.is_empty() {
@@ -246,3 +249,29 @@ fn dkim_item(d: &DkimView) -> Html {
     }
 }
 
+
+/// A source named without the folders of the dropped file: "finance.zip › tomas/0003.eml" for
+/// "northwind-leak/finance.zip › tomas/0003.eml" (the path inside an archive is kept whole).
+fn short_source(name: &str) -> String {
+    let (outer, inner) = match name.split_once(" \u{203A} ") {
+        Some((o, i)) => (o, Some(i)),
+        None => (name, None),
+    };
+    let base = outer.rsplit('/').next().unwrap_or(outer);
+    match inner {
+        Some(i) => format!("{base} \u{203A} {i}"),
+        None => base.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_source;
+
+    #[test]
+    fn sources_lose_only_the_dropped_folders() {
+        assert_eq!(short_source("northwind-leak/finance.zip"), "finance.zip");
+        assert_eq!(short_source("leak/finance.zip \u{203A} tomas/Inbox/0003.eml"), "finance.zip \u{203A} tomas/Inbox/0003.eml");
+        assert_eq!(short_source("mail.mbox"), "mail.mbox");
+    }
+}

@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod case_panel;
+pub mod demo_guide;
 pub mod details;
 pub mod forensics;
 pub mod ingest_log;

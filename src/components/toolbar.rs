@@ -46,6 +46,15 @@ pub struct ToolbarProps {
     pub on_case: Callback<()>,
     /// Whether it is open.
     pub case_open: bool,
+    /// The demo leak was loaded: offer its guide.
+    #[prop_or_default]
+    pub guide_available: bool,
+    /// Whether the guide is open.
+    #[prop_or_default]
+    pub guide_open: bool,
+    /// Open or close the guide.
+    #[prop_or_default]
+    pub on_guide: Callback<()>,
     /// Whether the Forensics view is open.
     #[prop_or_default]
     pub forensics_open: bool,
@@ -111,7 +120,9 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             <div class="brand">
                 <span class="logo" aria-hidden="true">{ "◉" }</span>
                 <span class="name">{ "Leakloupe" }</span>
-                <span class="offline" title="This page cannot contact any server: its Content-Security-Policy forbids it.">{ "offline · nothing leaves this browser" }</span>
+                <span class="offline" title="Nothing leaves this browser: the page cannot contact any server, its Content-Security-Policy forbids it.">
+                    { "offline" }<span class="offline-more">{ " · nothing leaves this browser" }</span>
+                </span>
             </div>
             <label class="button primary">
                 { "Open files…" }
@@ -172,12 +183,17 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             </button>
             <button class={classes!("button", p.case_open.then_some("on"))} data-testid="case-toggle" aria-pressed={p.case_open.to_string()}
                 onclick={p.on_case.reform(|_| ())} title="Saved searches, exports, and what this browser stores">{ "Case" }</button>
+            if p.guide_available {
+                <button class={classes!("button", "guide-toggle", p.guide_open.then_some("on"))} data-testid="guide-toggle"
+                    aria-pressed={p.guide_open.to_string()} onclick={p.on_guide.reform(|_| ())}
+                    title="The demo leak's exercises">{ "Guide" }</button>
+            }
             <div class="count">
                 <span data-testid="message-count">{ p.messages }</span>
                 <span class="count-label">{ if p.messages == 1 { " message" } else { " messages" } }</span>
                 if p.copies > 0 {
-                    <span class="count-label" title="Byte-identical copies found in several places are one message with several locations">
-                        { format!(" (+{} duplicate copies)", format::count(p.copies)) }
+                    <span class="count-label copies" title="Byte-identical copies found in several places are one message with several locations">
+                        { format!(" (+{}", format::count(p.copies)) }<span class="copies-more">{ " duplicate copies" }</span>{ ")" }
                     </span>
                 }
             </div>

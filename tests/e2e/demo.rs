@@ -1,0 +1,126 @@
+//! The built-in demo leak in the page: "Open the demo leak" on the welcome card has the worker build the
+//! files and read them like a drop (17 messages, the key file imported first), the guide lists the
+//! exercises, and each "Show me" puts its query in the search box and finds the count the lesson promises
+//! (`leakloupe::protocol::demo_lessons`, checked natively in `tests/demo_leak.rs`). The altered message shows
+//! DKIM fail and its intact variant in the zip; the kickoff lists both mailboxes it was found in.
+
+use serde_json::Value;
+
+use super::harness::Ctx;
+use super::scenarios::{finish_target_checks, lit, open, s, wait_ingested, Target, UI_TIMEOUT};
+
+async fn click(ctx: &Ctx, css: &str) {
+    ctx.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+/// Open the row whose subject is `subject` and wait for the reader to show it.
+async fn open_row(ctx: &Ctx, subject: &str) {
+    ctx.wait_js(
+        &format!("the reader shows {subject:?}"),
+        UI_TIMEOUT,
+        &format!(
+            "const want = {};\
+             const s = document.querySelector('[data-testid=reader-subject]'); if (s && s.textContent.trim() === want) return true;\
+             const r = Array.from(document.querySelectorAll('[data-testid=message-row]')).find(r => r.textContent.includes(want)); if (r) r.click(); return false;",
+            lit(subject)
+        ),
+    )
+    .await;
+}
+
+pub async fn demo_leak(ctx: Ctx, target: Target) {
+    let lessons = leakloupe::protocol::demo_lessons();
+    open(&ctx, target).await;
+    click(&ctx, "[data-testid=load-demo]").await;
+    let snap = wait_ingested(&ctx, 17).await;
+    let files: Vec<(String, String)> =
+        snap["files"].as_array().unwrap().iter().map(|f| (s(&f["name"]), s(&f["status"]))).collect();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["northwind-leak/dns-keys.txt", "northwind-leak/anna-keller.mbox", "northwind-leak/mei-lin.mbox", "northwind-leak/finance.zip"],
+        "{files:?}"
+    );
+    // The guide opened by itself, with every exercise.
+    let shown = ctx
+        .wait_js(
+            "the guide with its exercises",
+            UI_TIMEOUT,
+            "const g = document.querySelector('[data-testid=demo-guide]'); if (!g) return null; return Array.from(g.querySelectorAll('[data-testid=lesson]')).map(l => l.dataset.query);",
+        )
+        .await;
+    let queries: Vec<&str> = lessons.iter().map(|l| l.query).collect();
+    assert_eq!(shown, Value::from(queries.clone()));
+    // Verdicts are searchable once the index is built.
+    ctx.wait_js("the index to be built", UI_TIMEOUT, "return !document.querySelector('[data-testid=index-progress]');").await;
+    ctx.save_screenshot(&target.shot("demo-guide.png")).await;
+
+    for (i, lesson) in lessons.iter().enumerate() {
+        if ctx.js("return !document.querySelector('[data-testid=demo-guide]');", vec![]).await == Value::Bool(true) {
+            click(&ctx, "[data-testid=guide-toggle]").await;
+        }
+        ctx.wait_js(
+            &format!("lesson {i}: Show me"),
+            UI_TIMEOUT,
+            &format!("const b = document.querySelectorAll('[data-testid=lesson-show]')[{i}]; if (!b) return false; b.click(); return true;"),
+        )
+        .await;
+        ctx.wait_js(
+            &format!("lesson {:?}: {} finds {}", lesson.title, lesson.query, lesson.expect),
+            UI_TIMEOUT,
+            &format!(
+                "const c = document.querySelector('[data-testid=result-count]'); const q = document.querySelector('[data-testid=search-input]');\
+                 return !!c && c.textContent.trim() === '{}' && q.value === {} && !document.querySelector('[data-testid=demo-guide]');",
+                lesson.expect,
+                lit(lesson.query)
+            ),
+        )
+        .await;
+        match lesson.query {
+            "dkim:fail" => {
+                open_row(&ctx, "Re: Fwd: Dalton offer for lot 4").await;
+                let seen = ctx
+                    .wait_js(
+                        "DKIM fail and the variant in finance.zip",
+                        UI_TIMEOUT,
+                        "const d = document.querySelector('[data-testid=dkim-result]'); const v = document.querySelector('[data-testid=reader-variants]');\
+                         const b = document.querySelector('[data-testid=reader-body]');\
+                         return d && v && b ? { result: d.dataset.result, domain: d.dataset.domain, reason: d.textContent, variants: v.textContent, body: b.textContent } : null;",
+                    )
+                    .await;
+                assert_eq!(s(&seen["result"]), "fail", "{seen}");
+                assert_eq!(s(&seen["domain"]), "northwind-port.example", "{seen}");
+                assert!(s(&seen["body"]).contains("2.1 million"), "{seen}");
+                assert!(s(&seen["variants"]).contains("finance.zip") && s(&seen["variants"]).contains("body"), "{seen}");
+                ctx.save_screenshot(&target.shot("demo-altered.png")).await;
+            }
+            "dkim:pass" => {
+                open_row(&ctx, "Board meeting 21 March: draft minutes").await;
+                let seen = ctx
+                    .wait_js(
+                        "DKIM pass with the archived key",
+                        UI_TIMEOUT,
+                        "const d = document.querySelector('[data-testid=dkim-result]'); return d ? { result: d.dataset.result, text: d.textContent } : null;",
+                    )
+                    .await;
+                assert_eq!(s(&seen["result"]), "pass", "{seen}");
+                assert!(s(&seen["text"]).contains("dns-keys.txt"), "the key's source is named: {seen}");
+            }
+            "subject:kickoff from:anna" => {
+                open_row(&ctx, "Lot 4 kickoff: dredging contract").await;
+                let loc = s(&ctx
+                    .wait_js("reader-locations", UI_TIMEOUT, "const l = document.querySelector('[data-testid=reader-locations]'); return l ? l.textContent : null;")
+                    .await);
+                assert!(loc.contains("anna-keller.mbox") && loc.contains("mei-lin.mbox"), "both mailboxes: {loc}");
+            }
+            _ => {}
+        }
+    }
+    // The guide marks the exercise last shown.
+    click(&ctx, "[data-testid=guide-toggle]").await;
+    let current = ctx
+        .wait_js("the current exercise", UI_TIMEOUT, "const c = document.querySelector('[data-testid=lesson].current'); return c ? c.dataset.query : null;")
+        .await;
+    assert_eq!(s(&current), lessons.last().unwrap().query);
+    finish_target_checks(&ctx, target).await;
+}
