@@ -81,6 +81,16 @@ pub enum Request {
     },
     /// Forget the case held in memory (the page erases what is stored).
     ForgetCase,
+    /// Verify DKIM over an edited copy of a message (the teaching experiment: change a byte, see the
+    /// verdict change), with the keys known now, judged at `at` (the message's own date).
+    VerifyEdited {
+        /// The message the copy was made from.
+        id: MessageId,
+        /// The edited text.
+        raw: String,
+        /// Verification time for `x=` (Unix seconds).
+        at: Option<i64>,
+    },
     /// Build the demo leak and read it like a drop, its files taking the ids from `first` on (the page
     /// reserved [`DEMO_FILES`] of them).
     LoadDemo {
@@ -263,6 +273,13 @@ pub enum Event {
     },
     /// The answer to [`Request::Open`].
     Opened(Box<MessageView>),
+    /// The answer to [`Request::VerifyEdited`]: one verdict per signature of the edited copy.
+    VerifiedEdit {
+        /// The message the copy was made from.
+        id: MessageId,
+        /// The verdicts.
+        dkim: Vec<DkimView>,
+    },
     /// The dump-wide forensic views, sent each time indexing finishes.
     Forensics(Box<ForensicsView>),
     /// The answer to [`Request::EditBursts`].

@@ -332,6 +332,8 @@ pub struct State {
     pub forensics: Forensics,
     /// The demo leak's guide.
     pub guide: GuideUi,
+    /// The DKIM verdicts of an edited copy of the open message (the teaching experiment).
+    pub experiment: Option<(MessageId, Rc<Vec<crate::protocol::DkimView>>)>,
 }
 
 /// The demo leak's guide: there once the demo was asked for, open or closed, and the exercise last shown.
@@ -621,6 +623,11 @@ impl State {
                     self.reader = Reader::Shown(Rc::new(*view));
                 }
             }
+            Event::VerifiedEdit { id, dkim } => {
+                if self.selected == Some(id) {
+                    self.experiment = Some((id, Rc::new(dkim)));
+                }
+            }
             Event::Failed { text } => self.alert = Some(text),
             Event::Forensics(view) => self.forensics.view = Some(Rc::new(*view)),
             Event::EditBursts(bursts) => {
@@ -722,6 +729,7 @@ impl Reducible for State {
                 if next.selected != Some(id) {
                     next.selected = Some(id);
                     next.reader = Reader::Loading(id);
+                    next.experiment = None;
                 }
             }
             Action::ToggleRaw => next.show_raw = !next.show_raw,

@@ -355,6 +355,10 @@ fn answer(req: Request) {
         Request::SaveSearch { name, query } => case::save_search(&name, query.as_deref()),
         Request::ForgetCase => case::forget(),
         Request::LoadDemo { first } => accept_files(first, demo_files()),
+        Request::VerifyEdited { id, raw, at } => {
+            let reports = STATE.with(|st| auth::dkim::verify_message(raw.as_bytes(), &st.borrow().keys, at));
+            send(&Event::VerifiedEdit { id, dkim: reports.into_iter().map(Into::into).collect() });
+        }
         Request::Export { format, ids } => wasm_bindgen_futures::spawn_local(case::export(format, ids)),
         Request::Cancel => STATE.with(|st| {
             let mut st = st.borrow_mut();

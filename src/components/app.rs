@@ -475,6 +475,14 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| dispatcher.dispatch(Action::ToggleCase))
     };
 
+    let on_verify_edit = {
+        let bridge = bridge.clone();
+        Callback::from(move |(id, raw, at): (MessageId, String, Option<i64>)| {
+            if let Some(b) = &*bridge {
+                b.request(Request::VerifyEdited { id, raw, at });
+            }
+        })
+    };
     let on_toggle_guide = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: ()| dispatcher.dispatch(Action::ToggleGuide))
@@ -568,7 +576,9 @@ pub fn app() -> Html {
                     <section class="details-pane" aria-label="Details" data-testid="details-pane">
                         <DetailsPane reader={state.reader.clone()} on_select={on_select.clone()}
                             annotation={state.selected.and_then(|id| state.case.annotations.get(&id).cloned()).unwrap_or_default()}
-                            on_annotate={on_annotate} forensics={state.forensics.view.clone()} />
+                            on_annotate={on_annotate} forensics={state.forensics.view.clone()}
+                            experiment={state.experiment.as_ref().filter(|(id, _)| state.selected == Some(*id)).map(|(_, d)| d.clone())}
+                            on_verify_edit={on_verify_edit} />
                     </section>
                     }
                 </main>

@@ -26,6 +26,12 @@ pub struct DetailsProps {
     /// The dump-wide forensic views: their findings about the open message, and its report.
     #[prop_or_default]
     pub forensics: Option<Rc<crate::protocol::ForensicsView>>,
+    /// The DKIM verdicts of the last verified edited copy of the open message.
+    #[prop_or_default]
+    pub experiment: Option<Rc<Vec<DkimView>>>,
+    /// Verify an edited copy (message, text, its date).
+    #[prop_or_default]
+    pub on_verify_edit: Callback<(MessageId, String, Option<i64>)>,
 }
 
 /// The details pane.
@@ -35,7 +41,8 @@ pub fn details_pane(p: &DetailsProps) -> Html {
         Reader::Shown(view) => html! {
             <>
                 <CaseBox id={view.id} sha256={view.sha256.clone()} annotation={p.annotation.clone()} on_annotate={p.on_annotate.clone()} />
-                <MessageDetails view={view.clone()} on_select={p.on_select.clone()} forensics={p.forensics.clone()} />
+                <MessageDetails view={view.clone()} on_select={p.on_select.clone()} forensics={p.forensics.clone()}
+                    experiment={p.experiment.clone()} on_verify_edit={p.on_verify_edit.clone()} />
             </>
         },
         _ => html! { <div class="details empty"><p class="muted">{ "Authenticity, relays and case notes of the open message appear here." }</p></div> },
@@ -109,6 +116,8 @@ struct MessageDetailsProps {
     view: Rc<MessageView>,
     on_select: Callback<crate::protocol::MessageId>,
     forensics: Option<Rc<crate::protocol::ForensicsView>>,
+    experiment: Option<Rc<Vec<DkimView>>>,
+    on_verify_edit: Callback<(MessageId, String, Option<i64>)>,
 }
 
 #[component(MessageDetails)]
@@ -154,6 +163,8 @@ fn message_details(p: &MessageDetailsProps) -> Html {
                 <p class="muted" data-testid="dkim-none">{ "No DKIM signature: this message's origin cannot be checked cryptographically." }</p>
             } else {
                 <ul class="dkim-list">{ for v.dkim.iter().map(dkim_item) }</ul>
+                <crate::components::dkim_experiment::DkimExperiment view={v.clone()} result={p.experiment.clone()}
+                    on_verify={p.on_verify_edit.clone()} />
                 if v.dkim.iter().any(|d| d.key_source.is_none()) {
                     <p class="muted">{ "Keys are never looked up in DNS (that would tell the world what you are checking). Drop a text file of the signers' DNS TXT records — e.g. sel._domainkey.example.com. IN TXT \"v=DKIM1; k=rsa; p=…\" — to verify signatures offline." }</p>
                 }

@@ -14,6 +14,7 @@ pub mod app;
 pub mod case_panel;
 pub mod demo_guide;
 pub mod details;
+pub mod dkim_experiment;
 pub mod forensics;
 pub mod ingest_log;
 pub mod message_list;

@@ -105,6 +105,7 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
                     .await;
                 assert_eq!(s(&seen["result"]), "pass", "{seen}");
                 assert!(s(&seen["text"]).contains("dns-keys.txt"), "the key's source is named: {seen}");
+                experiment(&ctx, target).await;
             }
             "subject:kickoff from:anna" => {
                 open_row(&ctx, "Lot 4 kickoff: dredging contract").await;
@@ -123,4 +124,41 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
         .await;
     assert_eq!(s(&current), lessons.last().unwrap().query);
     finish_target_checks(&ctx, target).await;
+}
+
+/// The teaching experiment on the open (passing) message: change a word of the copy, verify: fail (body
+/// hash); back to the original: pass; change the signed Subject: fail (signature); the message itself keeps
+/// its pass.
+async fn experiment(ctx: &Ctx, target: Target) {
+    ctx.find("[data-testid=dkim-experiment] summary").await.click().await.expect("open the experiment");
+    let verify = |edit: &'static str, want: &'static str, what: &'static str| async move {
+        ctx.js(
+            &format!("const t = document.querySelector('[data-testid=experiment-text]'); {edit}; document.querySelector('[data-testid=experiment-verify]').click(); return true;"),
+            vec![],
+        )
+        .await;
+        let got = ctx
+            .wait_js(
+                what,
+                UI_TIMEOUT,
+                &format!(
+                    "const r = document.querySelector('[data-testid=experiment-result] li'); const t = document.querySelector('[data-testid=experiment-text]');\
+                     return r && r.dataset.result === '{want}' && ({edit_done}) ? r.textContent : null;",
+                    edit_done = if want == "pass" { "!t.value.includes('today')" } else { "true" }
+                ),
+            )
+            .await;
+        eprintln!("{what}: {got}");
+        got
+    };
+    let body = verify("t.value = t.value.replace('for tomorrow', 'for today')", "fail", "an edited body fails").await;
+    assert!(s(&body).to_lowercase().contains("body"), "the reason names the body: {body}");
+    ctx.js("document.querySelector('[data-testid=experiment-result]').scrollIntoView({ block: 'end' }); return true;", vec![]).await;
+    ctx.save_screenshot(&target.shot("demo-experiment.png")).await;
+    let reset = "document.querySelector('[data-testid=experiment-reset]').click()";
+    verify(reset, "pass", "the original passes again").await;
+    verify("t.value = t.value.replace('Subject: Board meeting', 'Subject: Bored meeting')", "fail", "an edited signed header fails").await;
+    // The message's own verdict is unchanged.
+    let own = ctx.js("return document.querySelector('[data-testid=dkim-result]').dataset.result;", vec![]).await;
+    assert_eq!(s(&own), "pass");
 }
