@@ -523,7 +523,8 @@ pub fn app() -> Html {
                 <main class="welcome">
                     <div class="welcome-card">
                         <h1>{ "Drop a leak here" }</h1>
-                        <p>{ "Drop .eml files or mbox archives anywhere on this window, or use " }<strong>{ "Open files…" }</strong>{ " above." }</p>
+                        <p>{ "Drop mail anywhere on this window: .eml, mbox, Apple Mail .emlx, Outlook .msg, Maildir and MH folders, and zip, tar or .gz archives of them. Or use " }<strong>{ "Open files…" }</strong>{ " or " }<strong>{ "Open folder…" }</strong>{ " above." }</p>
+                        <p class="hint">{ "To verify DKIM signatures offline, drop a text file of the signers' DNS key records with the mail." }</p>
                         <p class="privacy">{ "Everything happens inside this browser tab. No file, message or search ever leaves this machine: the page is not allowed to contact any server." }</p>
                         <p class="hint">{ "Select a message, then use ↑ and ↓ to move through the list." }</p>
                         <div class="demo-offer">

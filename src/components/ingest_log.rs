@@ -113,6 +113,12 @@ pub fn ingest_log(p: &IngestLogProps) -> Html {
         let (files, rows) = (p.files.clone(), p.rows.clone());
         Callback::from(move |_: MouseEvent| download("leakloupe-custody.csv", &custody_csv(&files, rows.borrow().iter()), "text/csv"))
     };
+    let confirm_close = use_state(|| false);
+    // A fresh page is the only complete way to let go of the worker's memory, its files and its index;
+    // what the case stored (keyed by file SHA-256) comes back when the same files are opened again.
+    let start_over = Callback::from(|_: MouseEvent| {
+        let _ = gloo::utils::window().location().reload();
+    });
     html! {
         <section class={classes!("ingest-log", (!*open).then_some("closed"))} data-testid="ingest-log" aria-label="Ingest log">
             <div class="log-bar">
@@ -121,6 +127,14 @@ pub fn ingest_log(p: &IngestLogProps) -> Html {
                 </button>
                 <button class="button small" data-testid="export-custody" onclick={export}
                     title="Save every file's and message's SHA-256 and location as CSV">{ "Export custody CSV" }</button>
+                if *confirm_close {
+                    <button class="button small danger" data-testid="start-over-confirm" onclick={start_over}
+                        title="Reload the page: every loaded file is let go; tags, notes and saved searches stay stored">{ "Close all files?" }</button>
+                    <button class="link" onclick={{ let c = confirm_close.clone(); Callback::from(move |_| c.set(false)) }}>{ "Keep them" }</button>
+                } else {
+                    <button class="button small" data-testid="start-over" onclick={{ let c = confirm_close.clone(); Callback::from(move |_| c.set(true)) }}
+                        title="Let go of everything loaded in this tab, to open another leak (or the demo again)">{ "Start over" }</button>
+                }
             </div>
             if *open {
                 <ol class="log-files">

@@ -2,7 +2,8 @@
 //! files and read them like a drop (17 messages, the key file imported first), the guide lists the
 //! exercises, and each "Show me" puts its query in the search box and finds the count the lesson promises
 //! (`leakloupe::protocol::demo_lessons`, checked natively in `tests/demo_leak.rs`). The altered message shows
-//! DKIM fail and its intact variant in the zip; the kickoff lists both mailboxes it was found in.
+//! DKIM fail and its intact variant in the zip; the kickoff lists both mailboxes it was found in; an edited
+//! copy of a signed message fails and the original passes (the experiment); Start over gives a fresh page.
 
 use serde_json::Value;
 
@@ -31,6 +32,7 @@ async fn open_row(ctx: &Ctx, subject: &str) {
 pub async fn demo_leak(ctx: Ctx, target: Target) {
     let lessons = leakloupe::protocol::demo_lessons();
     open(&ctx, target).await;
+    ctx.save_screenshot(&target.shot("demo-welcome.png")).await;
     click(&ctx, "[data-testid=load-demo]").await;
     let snap = wait_ingested(&ctx, 17).await;
     let files: Vec<(String, String)> =
@@ -123,6 +125,18 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
         .wait_js("the current exercise", UI_TIMEOUT, "const c = document.querySelector('[data-testid=lesson].current'); return c ? c.dataset.query : null;")
         .await;
     assert_eq!(s(&current), lessons.last().unwrap().query);
+    // Start over (the guide, over the log's bar, closed first): asked twice, then the page lets everything
+    // go and offers the demo again.
+    click(&ctx, "[data-testid=guide-toggle]").await;
+    click(&ctx, "[data-testid=start-over]").await;
+    click(&ctx, "[data-testid=start-over-confirm]").await;
+    ctx.wait_js(
+        "a fresh start page",
+        std::time::Duration::from_secs(20),
+        "const c = document.querySelector('[data-testid=message-count]'); const s = document.querySelector('[data-testid=ingest-status]');\
+         return !!document.querySelector('[data-testid=load-demo]') && !!c && c.textContent.trim() === '0' && !!s && s.dataset.state === 'idle';",
+    )
+    .await;
     finish_target_checks(&ctx, target).await;
 }
 
