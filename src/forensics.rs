@@ -103,18 +103,6 @@ pub struct Collector {
     skipped: u32,
 }
 
-/// Whether `metadata::extract` reads this kind of content (its own magic-number test).
-fn metadata_kind_known(bytes: &[u8]) -> bool {
-    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-    bytes.starts_with(b"PK\x03\x04")
-        || bytes.starts_with(b"PK\x05\x06")
-        || bytes.starts_with(b"\xFF\xD8\xFF")
-        || bytes.starts_with(b"II*\0")
-        || bytes.starts_with(b"MM\0*")
-        || bytes.starts_with(OLE)
-        || bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
-}
-
 fn utc_minutes(t: i64) -> String {
     let s = MetaDate { utc_unix: t, offset_minutes: Some(0) }.utc_display();
     // "2017-04-27 10:02:00 UTC" → "2017-04-27 10:02 UTC"
@@ -160,7 +148,7 @@ impl Collector {
                 continue;
             }
             let Some(bytes) = message::attachment_bytes(raw, a.index) else { continue };
-            if !metadata_kind_known(&bytes) {
+            if !metadata::reads_kind(&bytes) {
                 continue;
             }
             let meta = metadata::extract(&bytes, a.filename.as_deref(), Some(&a.content_type));
@@ -647,10 +635,11 @@ From: Ann Smith <ann@example.com>\r\nDate: Thu, 4 Apr 2017 10:00:00 +0200\r\nMes
 
     #[test]
     fn large_and_unknown_attachments_are_not_read() {
-        assert!(metadata_kind_known(&pdf("x", 1)));
-        assert!(metadata_kind_known(b"PK\x03\x04rest"));
-        assert!(!metadata_kind_known(b"\x89PNG\r\n\x1a\n"));
-        assert!(!metadata_kind_known(b""));
+        assert!(metadata::reads_kind(&pdf("x", 1)));
+        assert!(metadata::reads_kind(b"PK\x03\x04rest"));
+        assert!(metadata::reads_kind(b"\x89PNG\r\n\x1a\n"));
+        assert!(!metadata::reads_kind(b"GIF89a"));
+        assert!(!metadata::reads_kind(b""));
         let mut c = Collector::default();
         let raw = mail("Ann <ann@example.com>", "x", 1, Some(("a.pdf", pdf("Jeff", 1))));
         let mut detail = message::read_message(&raw);

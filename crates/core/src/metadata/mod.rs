@@ -461,6 +461,12 @@ pub fn extract_with_limits(
     }
 }
 
+/// Whether [`extract`] reads anything from content like this (its own test of the first bytes): a caller
+/// that holds many attachments can skip the rest without decoding them twice.
+pub fn reads_kind(bytes: &[u8]) -> bool {
+    !matches!(sniff(bytes), Sniff::Unknown)
+}
+
 enum Sniff {
     Zip,
     Pdf,
