@@ -7,6 +7,8 @@
 //!   and [`fingerprint::SenderProfiles`] flags senders whose fingerprint changes or never matches.
 //! - [`authors::DumpAuthors`] tables the authors and editors of a dump's attachments, finds edit bursts (many
 //!   documents last saved by one editor within minutes) and flags names in another script than the mailbox's.
+//! - [`signatures::SignatureTimeline`] takes the DKIM verdicts of a whole dump per signing key and month and
+//!   tells a replaced key (everything fails from a date) from altered messages (one fails among passes).
 //!
 //! Every analysis reports [`Finding`]s: a severity, a stable machine-readable code and one plain sentence.
 //! Nothing here does I/O, reads the clock or panics, whatever the input.
@@ -27,6 +29,7 @@ use crate::message::HeaderField;
 pub mod authors;
 pub mod fingerprint;
 pub mod received;
+pub mod signatures;
 
 /// One thing an analysis noticed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
