@@ -25,14 +25,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use leakloupe_core::analysis::authors::{AuthorRow, DumpAuthors, EditBurst};
 use leakloupe_core::analysis::fingerprint::{fingerprint, SenderFinding, SenderProfiles, SenderSummary};
+use leakloupe_core::analysis::signatures::SignatureTimeline;
 use leakloupe_core::analysis::Finding;
+use leakloupe_core::auth::dkim::DkimReport;
 use leakloupe_core::message::{self, MessageDetail};
 use leakloupe_core::metadata::{self, MetaDate};
 use leakloupe_core::search::{Addr, SearchIndex};
 
 use crate::protocol::{
     AuthorView, BurstDocView, EditBurstView, EditBurstsView, Event, FindingGroup, FindingView, ForensicsView, Inconsistency,
-    MessageFinding, MessageId, MessageView, SenderProfileView,
+    MessageFinding, MessageId, MessageView, SenderProfileView, SigningKeyView,
 };
 use crate::report::{self, ReportWriter, REPORT_LIMIT};
 
@@ -101,6 +103,8 @@ pub struct Collector {
     dump_findings: HashMap<MessageId, Vec<FindingView>>,
     messages: u32,
     skipped: u32,
+    /// DKIM verdicts per signing key and month.
+    signatures: SignatureTimeline,
 }
 
 fn utc_minutes(t: i64) -> String {
@@ -173,6 +177,36 @@ impl Collector {
         }
     }
 
+    /// Feed one message's DKIM verdicts (as verified while indexing), dated by the message.
+    pub fn observe_dkim(&mut self, id: MessageId, date: Option<i64>, reports: &[DkimReport]) {
+        let sigs: Vec<(&str, &str, leakloupe_core::auth::AuthResult)> =
+            reports.iter().map(|r| (r.domain.as_str(), r.selector.as_str(), r.result)).collect();
+        self.signatures.add(id, date, &sigs);
+    }
+
+    /// The signing keys as the view shows them.
+    fn signing_keys(&self) -> Vec<SigningKeyView> {
+        let day = |t: Option<i64>| t.map(|t| utc_minutes(t).chars().take(10).collect::<String>());
+        self.signatures
+            .keys()
+            .into_iter()
+            .map(|k| SigningKeyView {
+                pass: k.counts.pass,
+                fail: k.counts.fail,
+                unchecked: k.counts.neutral,
+                error: k.counts.error,
+                months: k.months.iter().map(|(m, c)| (m.clone(), c.pass, c.fail, c.neutral + c.error)).collect(),
+                first: day(k.first),
+                last: day(k.last),
+                pattern: k.pattern.label().to_string(),
+                explain: k.pattern.explain().to_string(),
+                failing: k.failing.clone(),
+                domain: k.domain,
+                selector: k.selector,
+            })
+            .collect()
+    }
+
     /// The messages a sender finding is about.
     fn finding_messages(&self, f: &SenderFinding) -> Vec<MessageId> {
         match f.message {
@@ -200,6 +234,14 @@ impl Collector {
                 per_message.entry(m).or_default().push(FindingView::from(&f.finding));
             }
             group_into(&mut groups, "Sender fingerprint", &messages, &f.finding);
+        }
+        for (m, f) in &self.signatures.findings() {
+            let c = codes.entry(*m).or_default();
+            if !c.contains(&f.code) {
+                c.push(f.code);
+            }
+            per_message.entry(*m).or_default().push(FindingView::from(f));
+            group_into(&mut groups, "Signatures across the dump", &[*m], f);
         }
         for (m, f) in &script_findings {
             let c = codes.entry(*m).or_default();
@@ -282,6 +324,7 @@ impl Collector {
             bursts: self.bursts(DEFAULT_BURST.0, DEFAULT_BURST.1),
             skipped_attachments: self.skipped,
             notes,
+            signing_keys: self.signing_keys(),
         }
     }
 
@@ -402,6 +445,11 @@ thread_local! {
 /// Feed one indexed message to the worker's collector (see [`Collector::observe`]).
 pub fn observe(id: MessageId, raw: &[u8], detail: &MessageDetail, own_findings: &[Finding]) {
     COLLECTOR.with(|c| c.borrow_mut().observe(id, raw, detail, own_findings));
+}
+
+/// Feed one indexed message's DKIM verdicts (see [`Collector::observe_dkim`]).
+pub fn observe_dkim(id: MessageId, date: Option<i64>, reports: &[DkimReport]) {
+    COLLECTOR.with(|c| c.borrow_mut().observe_dkim(id, date, reports));
 }
 
 /// The view once indexing is done, as the event to send; the findings become searchable in `index`.

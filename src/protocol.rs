@@ -846,6 +846,37 @@ pub struct ForensicsView {
     pub skipped_attachments: u32,
     /// Plain sentences about what the analysis left out.
     pub notes: Vec<String>,
+    /// DKIM per signing key across the dump, most signatures first.
+    pub signing_keys: Vec<SigningKeyView>,
+}
+
+/// One signing key (domain + selector) across the dump: its verdicts, month by month, and their pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyView {
+    /// `d=`.
+    pub domain: String,
+    /// `s=`.
+    pub selector: String,
+    /// Verified.
+    pub pass: u32,
+    /// Failed.
+    pub fail: u32,
+    /// Not checkable (key not in the store).
+    pub unchecked: u32,
+    /// Errors.
+    pub error: u32,
+    /// Per month ("2024-03"): (month, pass, fail, unchecked + errors).
+    pub months: Vec<(String, u32, u32, u32)>,
+    /// First and last message date, as "2024-03-04".
+    pub first: Option<String>,
+    /// See `first`.
+    pub last: Option<String>,
+    /// Stable pattern name ("isolated-failures").
+    pub pattern: String,
+    /// What the pattern means, one sentence.
+    pub explain: String,
+    /// The messages whose signature failed.
+    pub failing: Vec<MessageId>,
 }
 
 /// All findings of one code across the dump.

@@ -359,6 +359,8 @@ pub enum ForensicsTab {
     Authors,
     /// Edit bursts.
     Bursts,
+    /// DKIM per signing key and month.
+    Signatures,
 }
 
 /// A report the worker built, waiting to be saved.

@@ -1686,6 +1686,7 @@ async fn index_pending() {
                     let codes: Vec<String> = chain.findings.iter().map(|f| f.code.to_string()).collect();
                     // Forensics (src/forensics.rs): the dump-wide collector sees every indexed message.
                     crate::forensics::observe(id, raw, detail, &chain.findings);
+                    crate::forensics::observe_dkim(id, at, &reports);
                     (auth::dkim::overall(&reports).label().to_string(), codes)
                 }),
                 _ => ("none".to_string(), Vec::new()),

@@ -108,7 +108,9 @@ fn every_lesson_finds_what_it_says() {
         let detail = read_message(raw);
         let doc = Doc::from_raw_and_detail(raw, &detail);
         index.add(id, &doc).unwrap();
-        let verdict = dkim::overall(&dkim::verify_message(raw, &demo.keys, doc.date)).label().to_string();
+        let reports = dkim::verify_message(raw, &demo.keys, doc.date);
+        collector.observe_dkim(id, doc.date, &reports);
+        let verdict = dkim::overall(&reports).label().to_string();
         index.set_keyword(id, "dkim", &verdict).unwrap();
         verdicts.entry(verdict).or_default().push(detail.summary.subject.clone());
         let chain = analyze(&detail.headers, &ReceivedOptions::default());
@@ -160,12 +162,28 @@ fn every_lesson_finds_what_it_says() {
     let offer = places("Dalton offer for lot 4");
     assert!(offer.len() == 2 && offer.iter().any(|p| p.contains("attachment")) && offer.iter().any(|p| p.contains("finance.zip")), "{offer:?}");
     // Nothing unintended: the only dump-wide findings are the planted message's (and the relay clock's).
+    // Forensics › Signatures: the authority's key verifies 13 and fails once (the altered message, alone
+    // among passes); Dalton's key is not in the drop.
+    let keys: Vec<(&str, &str, u32, u32, u32, &str)> = view
+        .signing_keys
+        .iter()
+        .map(|k| (k.domain.as_str(), k.selector.as_str(), k.pass, k.fail, k.unchecked, k.pattern.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("northwind-port.example", "nw2023", 13, 1, 0, "isolated-failures"),
+            ("daltondredging.example", "dd2019", 0, 0, 1, "key-missing"),
+        ]
+    );
+    assert_eq!(one("finding:dkim.isolated-failure"), "Re: Fwd: Dalton offer for lot 4");
     let mut codes: Vec<(&str, u32)> = view.findings.iter().map(|f| (f.code.as_str(), f.messages)).collect();
     codes.sort();
     assert_eq!(
         codes,
         [
             ("authors.name-script-mismatch", 1),
+            ("dkim.isolated-failure", 1),
             ("fingerprint.mailer-change", 1),
             ("fingerprint.message-id-change", 1),
             ("fingerprint.timezone-change", 1),

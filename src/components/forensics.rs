@@ -138,6 +138,9 @@ fn labels_for(view: &ForensicsView, rows: &Rows) -> Labels {
     for a in &view.authors {
         wanted.extend(a.refs.first().map(|r| r.0));
     }
+    for k in &view.signing_keys {
+        wanted.extend(k.failing.iter().take(MAX_LINKS));
+    }
     rows.borrow()
         .iter()
         .filter(|r| wanted.contains(&r.id))
@@ -212,12 +215,14 @@ pub fn forensics_panel(p: &ForensicsProps) -> Html {
         (ForensicsTab::Senders, "Senders", inconsistent, inconsistent > 0),
         (ForensicsTab::Authors, "Authors", flagged, flagged > 0),
         (ForensicsTab::Bursts, "Edit bursts", view.bursts.bursts.len(), !view.bursts.bursts.is_empty()),
+        (ForensicsTab::Signatures, "Signatures", view.signing_keys.len(), view.signing_keys.iter().any(|k| k.fail > 0)),
     ];
     let body = match p.state.tab {
         ForensicsTab::Findings => findings_tab(&view, p),
         ForensicsTab::Senders => senders_tab(&view, p, &labels),
         ForensicsTab::Authors => authors_tab(&view, p, &labels),
         ForensicsTab::Bursts => html! { <BurstsTab view={view.clone()} labels={labels.clone()} on_select={p.on_select.clone()} on_bursts={p.on_bursts.clone()} /> },
+        ForensicsTab::Signatures => signatures_tab(&view, p, &labels),
     };
     html! {
         <div class="fx-view" data-testid="forensics-view" data-ready="true">
@@ -230,6 +235,7 @@ pub fn forensics_panel(p: &ForensicsProps) -> Html {
                     ForensicsTab::Senders => "forensics-tab-senders",
                     ForensicsTab::Authors => "forensics-tab-authors",
                     ForensicsTab::Bursts => "forensics-tab-bursts",
+                    ForensicsTab::Signatures => "forensics-tab-signatures",
                 };
                 html! {
                     <button role="tab" class={classes!("tab", (p.state.tab == tab).then_some("active"))} data-testid={testid}
@@ -298,6 +304,63 @@ fn chips(values: &[(String, u32)]) -> Html {
         return html! { <span class="muted">{ "—" }</span> };
     }
     html! { <>{ for values.iter().map(|(v, n)| html! { <span class="fx-chip">{ v.clone() }<span class="chip-count">{ format!("×{n}") }</span></span> }) }</> }
+}
+
+/// DKIM per signing key: counts, period, month by month, and what the pattern means (a replaced key makes
+/// everything fail from a date; an altered message fails alone among passes).
+fn signatures_tab(view: &ForensicsView, p: &ForensicsProps, labels: &Labels) -> Html {
+    if view.signing_keys.is_empty() {
+        return html! { <p class="fx-empty">{ "No message carries a DKIM signature." }</p> };
+    }
+    html! {
+        <>
+        <p class="fx-hint">{ "Every DKIM key (domain and selector) that signed mail in this drop, with its verdicts month by month. A key replaced under the same name makes everything fail from a date on; an altered message fails alone among messages that verify with the same key; a key not in the store leaves its mail unchecked, not forged." }</p>
+        { for view.signing_keys.iter().map(|k| {
+            let query = format!("domain:{}", k.domain);
+            let list = p.on_search.reform(move |_: MouseEvent| query.clone());
+            let concern = matches!(k.pattern.as_str(), "isolated-failures" | "all-fail" | "fails-from-a-date" | "mixed");
+            html! {
+                <article class={classes!("fx-key", concern.then_some("inconsistent"))} data-testid="signing-key"
+                    data-domain={k.domain.clone()} data-selector={k.selector.clone()} data-pattern={k.pattern.clone()}
+                    data-pass={k.pass.to_string()} data-fail={k.fail.to_string()} data-unchecked={k.unchecked.to_string()}>
+                    <header>
+                        <span class="fx-addr">{ format!("{} · s={}", k.domain, k.selector) }</span>
+                        <button class="link" onclick={list} title={format!("Search domain:{}", k.domain)}>{ date_range(k.first.as_deref(), k.last.as_deref()) }</button>
+                    </header>
+                    <p class="fx-key-counts">
+                        <span class="verdict pass">{ format!("{} pass", k.pass) }</span>
+                        if k.fail > 0 { <span class="verdict fail">{ format!("{} fail", k.fail) }</span> }
+                        if k.unchecked > 0 { <span class="verdict neutral">{ format!("{} unchecked", k.unchecked) }</span> }
+                        if k.error > 0 { <span class="verdict permerror">{ format!("{} error", k.error) }</span> }
+                    </p>
+                    <p class="fx-key-pattern" data-testid="signing-key-pattern">{ format!("{}.", capitalise(&k.explain)) }</p>
+                    <table class="fx-months">
+                        <thead><tr><th>{ "Month" }</th><th>{ "pass" }</th><th>{ "fail" }</th><th>{ "unchecked" }</th></tr></thead>
+                        <tbody>
+                        { for k.months.iter().map(|(m, pass, fail, other)| html! {
+                            <tr class={classes!((*fail > 0).then_some("has-fail"))}>
+                                <td>{ m.clone() }</td><td>{ pass }</td><td>{ fail }</td><td>{ other }</td>
+                            </tr>
+                        }) }
+                        </tbody>
+                    </table>
+                    if !k.failing.is_empty() {
+                        <p class="fx-links">
+                            <span class="muted">{ "Failing: " }</span>
+                            { for k.failing.iter().take(MAX_LINKS).map(|&m| message_link(m, labels, &p.on_select, "signing-key-failing")) }
+                            if k.failing.len() > MAX_LINKS { <span class="muted">{ format!("and {} more", k.failing.len() - MAX_LINKS) }</span> }
+                        </p>
+                    }
+                </article>
+            }
+        }) }
+        </>
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn senders_tab(view: &ForensicsView, p: &ForensicsProps, labels: &Labels) -> Html {

@@ -119,6 +119,37 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
             _ => {}
         }
     }
+    // Forensics › Signatures: the authority's key verifies 13 and fails once, alone (tampering, not a
+    // changed key); Dalton's key is not in the drop.
+    click(&ctx, "[data-testid=forensics-toggle]").await;
+    click(&ctx, "[data-testid=forensics-tab-signatures]").await;
+    let keys = ctx
+        .wait_js(
+            "the signing keys",
+            UI_TIMEOUT,
+            "const k = Array.from(document.querySelectorAll('[data-testid=signing-key]')); if (k.length < 2) return null;\
+             return k.map(e => [e.dataset.domain, e.dataset.selector, e.dataset.pass, e.dataset.fail, e.dataset.unchecked, e.dataset.pattern]);",
+        )
+        .await;
+    assert_eq!(
+        keys,
+        serde_json::json!([
+            ["northwind-port.example", "nw2023", "13", "1", "0", "isolated-failures"],
+            ["daltondredging.example", "dd2019", "0", "0", "1", "key-missing"]
+        ])
+    );
+    ctx.save_screenshot(&target.shot("demo-signatures.png")).await;
+    // Its failing message, named by its subject, opens in the reader.
+    let link = ctx.find("[data-testid=signing-key-failing]").await.text().await.unwrap_or_default();
+    assert!(link.contains("Re: Fwd: Dalton offer for lot 4"), "{link}");
+    click(&ctx, "[data-testid=signing-key-failing]").await;
+    ctx.wait_js(
+        "the failing message in the reader",
+        UI_TIMEOUT,
+        "const s = document.querySelector('[data-testid=reader-subject]'); return !!s && s.textContent.trim() === 'Re: Fwd: Dalton offer for lot 4';",
+    )
+    .await;
+
     // The guide marks the exercise last shown.
     click(&ctx, "[data-testid=guide-toggle]").await;
     let current = ctx

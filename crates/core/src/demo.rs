@@ -62,7 +62,7 @@ pub const LESSONS: &[Lesson] = &[
         question: "One signed message no longer matches its signature. Which one, and what changed?",
         query: "dkim:fail",
         expect: 1,
-        explain: "The body hash fails: the text was altered after the server signed it. The same Message-ID exists a second time, in finance.zip, with bytes that verify: the details pane calls them variants and says they differ only in the body. Compare the amounts.",
+        explain: "The body hash fails: the text was altered after the server signed it. The same Message-ID exists a second time, in finance.zip, with bytes that verify: the details pane calls them variants and says they differ only in the body. Compare the amounts. Forensics › Signatures shows why this is tampering and not a changed key: it fails alone, among 13 messages that verify with the same key in the same month.",
     },
     Lesson {
         title: "Unverified is not forged",
