@@ -122,10 +122,10 @@ fn every_lesson_finds_what_it_says() {
     println!("DKIM: {verdicts:#?}");
     println!("dump-wide findings: {:?}", view.findings.iter().map(|f| (&f.code, f.messages)).collect::<Vec<_>>());
 
-    // 17 distinct messages: 13 in Anna's mbox, Mei's reply (her copy of the kickoff is the same bytes),
-    // the offer and the original approval from the zip (the estimate there is the same bytes as Anna's),
-    // Tomás's acceptance; the forwarded offer is the zip's offer.
-    assert_eq!(demo.messages.len(), 17, "{:#?}", demo.messages.iter().map(|m| &m.1).collect::<Vec<_>>());
+    // 18 distinct messages: 13 in Anna's mbox, Mei's reply (her copy of the kickoff is the same bytes),
+    // the back-dated note, the offer and the original approval from the zip (the estimate there is the same
+    // bytes as Anna's), Tomás's acceptance; the forwarded offer is the zip's offer.
+    assert_eq!(demo.messages.len(), 18, "{:#?}", demo.messages.iter().map(|m| &m.1).collect::<Vec<_>>());
     let subject_of = |raw: &[u8]| read_message(raw).summary.subject;
     for lesson in LESSONS {
         let q = parse(lesson.query).unwrap_or_else(|e| panic!("{}: {e:?}", lesson.query));
@@ -147,6 +147,7 @@ fn every_lesson_finds_what_it_says() {
         assert_eq!(one(q), "Urgent: transfer to Dalton Dredging today", "{q}");
     }
     assert_eq!(one("finding:received.negative-delay"), "Question about the lot 4 tender");
+    assert_eq!(one("finding:date.anachronism"), "Lot 4 when it comes up");
     // The altered approval and the original: same Message-ID, different bytes, one passes.
     let approvals: Vec<&(Vec<u8>, Vec<String>)> =
         demo.messages.iter().filter(|(raw, _)| subject_of(raw) == "Re: Fwd: Dalton offer for lot 4").collect();
@@ -183,6 +184,7 @@ fn every_lesson_finds_what_it_says() {
         codes,
         [
             ("authors.name-script-mismatch", 1),
+            ("date.anachronism", 1),
             ("dkim.isolated-failure", 1),
             ("fingerprint.mailer-change", 1),
             ("fingerprint.message-id-change", 1),

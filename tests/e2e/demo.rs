@@ -1,5 +1,5 @@
 //! The built-in demo leak in the page: "Open the demo leak" on the welcome card has the worker build the
-//! files and read them like a drop (17 messages, the key file imported first), the guide lists the
+//! files and read them like a drop (18 messages, the key file imported first), the guide lists the
 //! exercises, and each "Show me" puts its query in the search box and finds the count the lesson promises
 //! (`leakloupe::protocol::demo_lessons`, checked natively in `tests/demo_leak.rs`). The altered message shows
 //! DKIM fail and its intact variant in the zip; the kickoff lists both mailboxes it was found in; an edited
@@ -34,7 +34,7 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
     open(&ctx, target).await;
     ctx.save_screenshot(&target.shot("demo-welcome.png")).await;
     click(&ctx, "[data-testid=load-demo]").await;
-    let snap = wait_ingested(&ctx, 17).await;
+    let snap = wait_ingested(&ctx, 18).await;
     let files: Vec<(String, String)> =
         snap["files"].as_array().unwrap().iter().map(|f| (s(&f["name"]), s(&f["status"]))).collect();
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();

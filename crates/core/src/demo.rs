@@ -12,6 +12,7 @@
 //! - a planted message "from" the director: no relay ever handled it, another mail program, another
 //!   Message-ID form, another time zone, and a spreadsheet last edited under a Cyrillic name (the MacronLeaks
 //!   lesson of 2017);
+//! - a message back-dated to 2014 that carries software and a protocol of 2015 and 2018 (an anachronism);
 //! - a relay chain whose clock runs backwards; the same message found in two mailboxes (one message, two
 //!   locations); a forwarded message that becomes a message of its own.
 //!
@@ -98,6 +99,13 @@ pub const LESSONS: &[Lesson] = &[
         query: "finding:received.negative-delay",
         expect: 1,
         explain: "Open the route in the details pane: hop 2 is dated two hours before hop 1. A wrong clock on one server, or an edited header; either way, the dates in this message are not evidence on their own.",
+    },
+    Lesson {
+        title: "Out of its time",
+        question: "One message claims to be ten years older than the rest. What gives it away?",
+        query: "finding:date.anachronism",
+        expect: 1,
+        explain: "It is dated 2014, yet it was written with Outlook 16.0 (first previews in 2015) and relayed over TLS 1.3 (2018). Forgers back-date the Date line, rarely the software. A message 'proving' an old arrangement with Dalton, planted in the finance zip.",
     },
     Lesson {
         title: "One message, several places",
@@ -488,6 +496,25 @@ pub fn files() -> Vec<DemoFile> {
     });
     let planted = planted.render();
 
+    // --- Back-dated: "2014", with a 2015 mailer and a 2018 protocol on its relay.
+    let mut backdated = Mail::new(TOMAS, JACK, "Lot 4 when it comes up", "Thu, 06 Nov 2014 17:42:10 +0100", outlook_id("backdated", nw));
+    backdated.mailer = OUTLOOK;
+    backdated.body = "Jack,
+
+as agreed over dinner: when lot 4 comes up, it is yours. I will see to the estimate.
+
+Tomás
+".into();
+    let mut backdated_bytes = received(
+        backdated.date,
+        &[
+            ("[10.20.0.31] (pc-22.office.northwind-port.example [10.20.0.31])", "mail.northwind-port.example (Postfix) with ESMTPSA (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384)", 2),
+            ("mail.northwind-port.example (mail.northwind-port.example [198.51.100.25])", "mail.daltondredging.example (Postfix)", 4),
+        ],
+    )
+    .into_bytes();
+    backdated_bytes.extend(backdated.render());
+
     // --- Weekly reports: routine mail that makes up most of any mailbox.
     let weeks: [(&'static str, u32, u32); 5] = [
         ("Mon, 26 Feb 2024 07:00:04 +0100", 9, 412),
@@ -532,9 +559,10 @@ pub fn files() -> Vec<DemoFile> {
     // the same bytes as the one forwarded inside Tomás's message.
     let mut estimate = lf(&estimate);
     estimate.push(b'\n');
-    let (offer, approval, signed_off) = (lf(&offer), lf(&approval), lf(&signed_off));
+    let (offer, approval, signed_off, backdated) = (lf(&offer), lf(&approval), lf(&signed_off), lf(&backdated_bytes));
     let finance = zip_of(
         [
+            ("tomas-ruiz/Sent/0000 Lot 4 when it comes up.eml", backdated.as_slice()),
             ("tomas-ruiz/Sent/0001 Re Lot 4 kickoff.eml", estimate.as_slice()),
             ("tomas-ruiz/Inbox/0002 Dalton offer for lot 4.eml", offer.as_slice()),
             ("tomas-ruiz/Inbox/0003 Re Fwd Dalton offer for lot 4.eml", approval.as_slice()),

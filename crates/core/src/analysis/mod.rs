@@ -7,6 +7,8 @@
 //!   and [`fingerprint::SenderProfiles`] flags senders whose fingerprint changes or never matches.
 //! - [`authors::DumpAuthors`] tables the authors and editors of a dump's attachments, finds edit bursts (many
 //!   documents last saved by one editor within minutes) and flags names in another script than the mailbox's.
+//! - [`anachronism::check`] flags what a message carries that did not exist at its date (an Ed25519 DKIM
+//!   signature in 2016, Outlook 16.0 in 2012, TLS 1.3 in 2015), as `date.anachronism` in the Received findings.
 //! - [`signatures::SignatureTimeline`] takes the DKIM verdicts of a whole dump per signing key and month and
 //!   tells a replaced key (everything fails from a date) from altered messages (one fails among passes).
 //!
@@ -26,6 +28,7 @@ use std::fmt;
 use crate::diagnostic::Severity;
 use crate::message::HeaderField;
 
+pub mod anachronism;
 pub mod authors;
 pub mod fingerprint;
 pub mod received;

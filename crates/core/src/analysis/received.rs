@@ -510,8 +510,11 @@ pub fn analyze(headers: &[HeaderField], options: &ReceivedOptions) -> ReceivedCh
         (Some(a), Some(b)) if dated.len() >= 2 => Some(b.1.saturating_sub(a.1)),
         _ => None,
     };
+    let mut found = findings(&hops, date, options);
+    // The dates of what the message carries, beside the dates of its relays.
+    found.extend(super::anachronism::check(headers, date.map(|d| d.utc_unix)));
     let mut chain = ReceivedChain {
-        findings: findings(&hops, date, options),
+        findings: found,
         hops,
         date,
         transit_seconds,
