@@ -488,18 +488,40 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| dispatcher.dispatch(Action::ToggleGuide))
     };
     let lessons = use_memo((), |_| crate::protocol::demo_lessons());
+    // The query of the exercise just shown, until its answer arrives: then its first message opens, so the
+    // evidence is on screen at once.
+    let lesson_pending = use_mut_ref(|| None::<String>);
     let on_lesson = {
         let dispatcher = state.dispatcher();
         let on_search = on_search.clone();
         let lessons = lessons.clone();
+        let pending = lesson_pending.clone();
         Callback::from(move |i: usize| {
             if let Some(l) = lessons.get(i) {
+                *pending.borrow_mut() = Some(l.query.to_string());
                 set_search_box(l.query);
                 on_search.emit(l.query.to_string());
                 dispatcher.dispatch(Action::LessonShown(i));
             }
         })
     };
+    {
+        let pending = lesson_pending.clone();
+        let on_select = on_select.clone();
+        let rows = state.rows.clone();
+        let search = state.search.clone();
+        let serial = search.as_ref().map_or(0, |s| s.serial);
+        use_effect_with(serial, move |_| {
+            let answered = search.as_ref().filter(|s| pending.borrow().as_deref() == Some(s.query.as_str()));
+            if let Some(hits) = answered.and_then(|s| s.hits.clone()) {
+                *pending.borrow_mut() = None;
+                let first = rows.borrow().iter().map(|r| r.id).find(|id| hits.contains(id));
+                if let Some(id) = first {
+                    on_select.emit(id);
+                }
+            }
+        });
+    }
 
     let empty = state.files.is_empty();
     html! {

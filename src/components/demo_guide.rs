@@ -32,7 +32,7 @@ pub fn demo_guide(p: &DemoGuideProps) -> Html {
             <p class="guide-intro">
                 { "The mail of an invented port authority about a dredging contract, leaked as leaks arrive: two mailboxes, a zip of one official's mail, and an archived DKIM key record. Every name and address is made up; the files were built inside this browser, nothing was downloaded." }
             </p>
-            <p class="muted">{ "Each exercise runs a search and closes this guide so the answer is in view; open a message to see the evidence. The Guide button brings it back. Clear the search box to see all the mail again." }</p>
+            <p class="muted">{ "Each exercise runs a search, opens its first message and closes this guide so the answer is in view. The Guide button brings it back. Clear the search box to see all the mail again." }</p>
             <ol class="lessons">
             { for p.lessons.iter().enumerate().map(|(i, l)| {
                 let show = p.on_show.reform(move |_: MouseEvent| i);

@@ -78,6 +78,14 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
             ),
         )
         .await;
+        // The answer's first message opens by itself.
+        ctx.wait_js(
+            &format!("lesson {:?} opens its first message", lesson.title),
+            UI_TIMEOUT,
+            "const r = document.querySelector('[data-testid=message-row][aria-selected=true]'); const s = document.querySelector('[data-testid=reader-subject]');\
+             return !!r && !!s && r.textContent.includes(s.textContent.trim());",
+        )
+        .await;
         match lesson.query {
             "dkim:fail" => {
                 open_row(&ctx, "Re: Fwd: Dalton offer for lot 4").await;
