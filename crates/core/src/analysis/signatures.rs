@@ -129,11 +129,21 @@ pub struct KeySummary {
     pub failing: Vec<u32>,
 }
 
+/// One signature, kept small (12 bytes): a dump of millions of signed messages keeps one per signature.
 #[derive(Debug, Clone)]
 struct Seen {
     message: u32,
-    date: Option<i64>,
+    /// Minutes since 1970 ([`NO_DATE`] for none): the patterns need no finer time.
+    minute: i32,
     result: AuthResult,
+}
+
+const NO_DATE: i32 = i32::MIN;
+
+impl Seen {
+    fn date(&self) -> Option<i64> {
+        (self.minute != NO_DATE).then(|| i64::from(self.minute) * 60)
+    }
 }
 
 /// The DKIM verdicts of a dump, fed message by message.
@@ -155,7 +165,8 @@ impl SignatureTimeline {
                 continue;
             }
             let key = (domain.to_ascii_lowercase(), selector.to_ascii_lowercase());
-            self.keys.entry(key).or_default().push(Seen { message, date, result: *result });
+            let minute = date.and_then(|d| i32::try_from(d.div_euclid(60)).ok()).filter(|m| *m != NO_DATE).unwrap_or(NO_DATE);
+            self.keys.entry(key).or_default().push(Seen { message, minute, result: *result });
         }
     }
 
@@ -169,9 +180,9 @@ impl SignatureTimeline {
                 let mut months: BTreeMap<String, Counts> = BTreeMap::new();
                 for s in seen {
                     counts.add(s.result);
-                    months.entry(month(s.date)).or_default().add(s.result);
+                    months.entry(month(s.date())).or_default().add(s.result);
                 }
-                let dates = seen.iter().filter_map(|s| s.date);
+                let dates = seen.iter().filter_map(Seen::date);
                 let failing: Vec<u32> = seen.iter().filter(|s| s.result == AuthResult::Fail).map(|s| s.message).collect();
                 KeySummary {
                     domain: domain.clone(),
@@ -231,9 +242,9 @@ fn pattern(seen: &[Seen], c: &Counts) -> KeyPattern {
     }
     // Passes and failures: do the failures all come after the last pass (a key replaced under the same
     // selector), or among the passes?
-    let last_pass = seen.iter().filter(|s| s.result == AuthResult::Pass).filter_map(|s| s.date).max();
-    let first_fail = seen.iter().filter(|s| s.result == AuthResult::Fail).filter_map(|s| s.date).min();
-    let all_dated = seen.iter().all(|s| s.date.is_some());
+    let last_pass = seen.iter().filter(|s| s.result == AuthResult::Pass).filter_map(Seen::date).max();
+    let first_fail = seen.iter().filter(|s| s.result == AuthResult::Fail).filter_map(Seen::date).min();
+    let all_dated = seen.iter().all(|s| s.minute != NO_DATE);
     match (last_pass, first_fail) {
         (Some(lp), Some(ff)) if all_dated && ff > lp && c.fail >= 2 => KeyPattern::FailsFromADate,
         _ if c.fail * 4 <= c.pass => KeyPattern::IsolatedFailures,
@@ -254,6 +265,11 @@ mod tests {
             t.add(i as u32, Some(1_700_000_000 + i as i64 * DAY), &[("Example.org", "S1", *r)]);
         }
         t
+    }
+
+    #[test]
+    fn a_signature_takes_twelve_bytes() {
+        assert_eq!(std::mem::size_of::<Seen>(), 12);
     }
 
     #[test]
@@ -290,7 +306,8 @@ mod tests {
         let a = &keys[0];
         assert_eq!((a.domain.as_str(), a.counts.pass, a.counts.fail), ("a.example", 2, 1));
         assert_eq!(a.months.iter().map(|(m, c)| (m.as_str(), c.total())).collect::<Vec<_>>(), [("2024-03", 1), ("2024-04", 1), ("undated", 1)]);
-        assert_eq!((a.first, a.last), (Some(1_709_539_200), Some(1_712_000_000)));
+        // Kept to the minute.
+        assert_eq!((a.first, a.last), (Some(1_709_539_200), Some(1_712_000_000 / 60 * 60)));
         assert_eq!(a.failing, [3]);
         assert_eq!(keys[1].pattern, KeyPattern::KeyMissing);
     }
