@@ -72,7 +72,7 @@ fn outlook_major(m: &str) -> Option<u32> {
         .and_then(|n| n.parse().ok())
 }
 
-fn outlook_at_least(headers: &[HeaderField], major: u32) -> Option<String> {
+fn outlook_version(headers: &[HeaderField], major: u32) -> Option<String> {
     mailer(headers).filter(|m| outlook_major(m) == Some(major))
 }
 
@@ -100,13 +100,13 @@ pub const MARKERS: &[Marker] = &[
         what: "Outlook 2007 (Outlook 12.0)",
         since: ymd(2006, 1, 1),
         because: "Office 2007's first betas date from 2006",
-        find: |h| outlook_at_least(h, 12),
+        find: |h| outlook_version(h, 12),
     },
     Marker {
         what: "Outlook 2010 (Outlook 14.0)",
         since: ymd(2009, 1, 1),
         because: "Office 2010's first previews date from 2009",
-        find: |h| outlook_at_least(h, 14),
+        find: |h| outlook_version(h, 14),
     },
     Marker {
         what: "a Message-ID of Exchange Online (Office 365)",
@@ -118,13 +118,13 @@ pub const MARKERS: &[Marker] = &[
         what: "Outlook 2013 (Outlook 15.0)",
         since: ymd(2012, 7, 1),
         because: "Office 2013's preview came out in July 2012",
-        find: |h| outlook_at_least(h, 15),
+        find: |h| outlook_version(h, 15),
     },
     Marker {
         what: "Outlook 2016 or later (Outlook 16.0)",
         since: ymd(2015, 1, 1),
         because: "Office 2016's first previews date from early 2015",
-        find: |h| outlook_at_least(h, 16),
+        find: |h| outlook_version(h, 16),
     },
     Marker {
         what: "an ARC seal",
