@@ -357,6 +357,7 @@ impl Collector {
                 message_id_styles: counted(&s.message_id_styles),
                 message_id_domains: counted(&s.message_id_domains),
                 timezones: s.timezones.iter().map(|(m, n)| (offset_text(*m), n32(*n))).collect(),
+                hours: s.hours.iter().map(|&n| n32(n)).collect(),
                 sender: s.sender,
             })
             .collect();

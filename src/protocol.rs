@@ -911,6 +911,8 @@ pub struct SenderProfileView {
     pub message_id_domains: Vec<(String, u32)>,
     /// Date offsets ("UTC+01:00") and how often.
     pub timezones: Vec<(String, u32)>,
+    /// Messages per hour of the day (0–23) on the sender's own clock.
+    pub hours: Vec<u32>,
     /// Inconsistencies, each with its reason and the messages it is about.
     pub inconsistencies: Vec<Inconsistency>,
 }

@@ -565,6 +565,7 @@ mod tests {
                 message_id_styles: vec![],
                 message_id_domains: vec![],
                 timezones: vec![],
+                hours: vec![],
                 inconsistencies: vec![
                     Inconsistency { finding: f("fingerprint.mailer-change"), messages: vec![2] },
                     Inconsistency { finding: f("fingerprint.message-id-domain"), messages: vec![1, 2, 3] },

@@ -178,6 +178,10 @@ fn every_lesson_finds_what_it_says() {
         ]
     );
     assert_eq!(one("finding:dkim.isolated-failure"), "Re: Fwd: Dalton offer for lot 4");
+    // Anna's hours on her own clock: 08 (both approvals), 09, 11, 17, and the planted 06 (at UTC-05:00).
+    let anna = view.senders.iter().find(|s| s.sender == "anna.keller@northwind-port.example").expect("Anna's profile");
+    let busy: Vec<(usize, u32)> = anna.hours.iter().copied().enumerate().filter(|(_, n)| *n > 0).collect();
+    assert_eq!(busy, [(6, 1), (8, 2), (9, 1), (11, 1), (17, 1)]);
     let mut codes: Vec<(&str, u32)> = view.findings.iter().map(|f| (f.code.as_str(), f.messages)).collect();
     codes.sort();
     assert_eq!(

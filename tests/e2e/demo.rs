@@ -157,6 +157,19 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
         "const s = document.querySelector('[data-testid=reader-subject]'); return !!s && s.textContent.trim() === 'Re: Fwd: Dalton offer for lot 4';",
     )
     .await;
+    // Forensics › Senders: Anna's hours on her own clock, the planted message alone at 06.
+    click(&ctx, "[data-testid=forensics-toggle]").await;
+    click(&ctx, "[data-testid=forensics-tab-senders]").await;
+    let hours = ctx
+        .wait_js(
+            "Anna's hours",
+            UI_TIMEOUT,
+            "const h = document.querySelector('[data-testid=sender-profile][data-sender=\"anna.keller@northwind-port.example\"] [data-testid=sender-hours]'); return h ? h.dataset.hours : null;",
+        )
+        .await;
+    assert_eq!(s(&hours), "0,0,0,0,0,0,1,0,2,1,0,1,0,0,0,0,0,1,0,0,0,0,0,0");
+    ctx.save_screenshot(&target.shot("demo-senders.png")).await;
+    click(&ctx, "[data-testid=forensics-toggle]").await;
 
     // The guide marks the exercise last shown.
     click(&ctx, "[data-testid=guide-toggle]").await;

@@ -400,6 +400,23 @@ pub struct SenderSummary {
     pub message_id_domains: Vec<(String, usize)>,
     /// UTC offsets in minutes and how often.
     pub timezones: Vec<(i32, usize)>,
+    /// Messages per hour of the day on the sender's own clock (the Date's offset), 0–23; messages without a
+    /// date or offset are not counted. A sender's working hours, against which one message at 4 a.m. stands out.
+    pub hours: [usize; 24],
+}
+
+/// Messages per hour of the day on their own clock.
+fn local_hours(obs: &[Observation]) -> [usize; 24] {
+    let mut hours = [0usize; 24];
+    for o in obs {
+        if let (Some(t), Some(offset)) = (o.date, o.fingerprint.timezone_offset) {
+            let local = t.saturating_add(i64::from(offset) * 60);
+            // rem_euclid keeps dates before 1970 in 0..86,400.
+            let hour = usize::try_from(local.rem_euclid(86_400) / 3_600).unwrap_or(0);
+            hours[hour.min(23)] += 1;
+        }
+    }
+    hours
 }
 
 /// A finding about one sender, with the message it was noticed on (if about one).
@@ -502,6 +519,7 @@ impl SenderProfiles {
                         .filter_map(|o| o.fingerprint.message_id_domain.clone()),
                 ),
                 timezones: counted(obs.iter().filter_map(|o| o.fingerprint.timezone_offset)),
+                hours: local_hours(obs),
             })
             .collect()
     }
@@ -677,6 +695,24 @@ fn offset(minutes: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_are_counted_on_the_senders_own_clock() {
+        let mut p = SenderProfiles::default();
+        for (id, date) in [
+            (1, "Mon, 4 Mar 2024 09:12:40 +0100"),
+            (2, "Tue, 5 Mar 2024 09:40:12 +0100"),
+            (3, "Wed, 27 Mar 2024 06:58:14 -0500"),
+            (4, "Wed, 31 Dec 1969 23:30:00 -0100"), // 00:30 UTC on 1 January 1970: local time before the epoch
+        ] {
+            let raw = format!("From: Anna <anna@example.org>\nDate: {date}\nMessage-ID: <{id}@example.org>\n\nx\n");
+            let detail = crate::message::read_message(raw.as_bytes());
+            p.add(id, &fingerprint(&detail.headers), detail.summary.date.map(|d| d.utc_unix));
+        }
+        let hours = p.summaries()[0].hours;
+        assert_eq!((hours[9], hours[6], hours[23]), (2, 1, 1), "{hours:?}");
+        assert_eq!(hours.iter().sum::<usize>(), 4);
+    }
 
     #[test]
     fn styles() {
