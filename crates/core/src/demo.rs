@@ -77,7 +77,7 @@ pub const LESSONS: &[Lesson] = &[
         question: "Anna Keller writes with Thunderbird from UTC+01:00. Which message in her name does not?",
         query: "finding:fingerprint.mailer-change",
         expect: 1,
-        explain: "Open Forensics › Senders: after three messages from Thunderbird, one comes from Outlook, with an Outlook-style Message-ID, five hours west of her usual clock. A habit that breaks once is where to look first.",
+        explain: "Open Forensics › Senders: after her Thunderbird messages, one comes from Outlook, with an Outlook-style Message-ID, five hours west of her usual clock, and at 06 on that clock while she writes between 08 and 17. A habit that breaks once is where to look first.",
     },
     Lesson {
         title: "Nobody delivered it",
