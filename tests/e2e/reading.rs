@@ -20,7 +20,7 @@ fn messages() -> Vec<(String, Vec<u8>)> {
 Date: Mon, 03 Apr 2017 09:00:00 +0300\r\nMessage-ID: <charset-1@example.ru>\r\nMIME-Version: 1.0\r\n\
 Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         .to_vec();
-    mislabelled.extend(RUSSIAN.chars().flat_map(|c| cp1251(c)));
+    mislabelled.extend(RUSSIAN.chars().flat_map(cp1251));
     mislabelled.extend_from_slice(b"\r\n");
     let plain = |n: u32, subject: &str| {
         let day = if n == 4 { "Tue" } else { "Wed" };

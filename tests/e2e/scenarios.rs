@@ -622,21 +622,6 @@ fn finish_target_checks_light(ctx: &Ctx, target: Target) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn size_labels() {
-        assert!(super::size_matches("20269", 20269));
-        assert!(super::size_matches("20,269 bytes", 20269));
-        assert!(super::size_matches("19.8 KB", 20269));
-        assert!(super::size_matches("20.3 kB", 20269));
-        assert!(super::size_matches("20 KiB", 20269));
-        assert!(!super::size_matches("2 KB", 20269));
-        assert!(!super::size_matches("", 20269));
-        assert!(super::size_matches("75 B", 75));
-    }
-}
-
 /// What the DKIM scenario drops: a key file, a signed message, and the same message with one body
 /// byte changed; and the signatures expected on the original.
 struct DkimCase {
@@ -1019,4 +1004,19 @@ pub async fn hostile_html(ctx: Ctx, target: Target) {
     assert_eq!(files.len(), cases.len());
     ctx.save_screenshot(&target.shot("hostile-html.png")).await;
     finish_target_checks(&ctx, target).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn size_labels() {
+        assert!(super::size_matches("20269", 20269));
+        assert!(super::size_matches("20,269 bytes", 20269));
+        assert!(super::size_matches("19.8 KB", 20269));
+        assert!(super::size_matches("20.3 kB", 20269));
+        assert!(super::size_matches("20 KiB", 20269));
+        assert!(!super::size_matches("2 KB", 20269));
+        assert!(!super::size_matches("", 20269));
+        assert!(super::size_matches("75 B", 75));
+    }
 }
