@@ -1077,4 +1077,38 @@ mod tests {
         s = reduce(s, w(Event::Report { file_name: "r.html".into(), html: "<p>".into(), messages: 1 }));
         assert_eq!(s.forensics.report.as_ref().map(|r| r.serial), Some(2));
     }
+
+    #[test]
+    fn the_guide_and_the_case_panel_take_turns_and_an_experiment_belongs_to_its_message() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::ToggleCase);
+        s = reduce(s, Action::DemoGiven);
+        assert!(s.guide.available && s.guide.open && !s.case.open && s.phase == Phase::Working);
+        s = reduce(s, Action::ToggleCase);
+        assert!(s.case.open && !s.guide.open, "the case panel closes the guide");
+        s = reduce(s, Action::ToggleGuide);
+        assert!(s.guide.open && !s.case.open, "and the guide the case panel");
+        s = reduce(s, Action::LessonShown(3));
+        assert!(!s.guide.open && s.guide.current == Some(3) && s.guide.available);
+
+        s = reduce(s, Action::Select(7));
+        let dkim = vec![crate::protocol::DkimView {
+            domain: "example.org".into(),
+            selector: "s".into(),
+            algorithm: "ed25519-sha256".into(),
+            result: "fail".into(),
+            reason: String::new(),
+            body_hash_ok: Some(false),
+            key_source: None,
+            signed_headers: vec![],
+            unsigned_present: vec![],
+            flags: vec![],
+        }];
+        s = reduce(s, w(Event::VerifiedEdit { id: 8, dkim: dkim.clone() }));
+        assert!(s.experiment.is_none(), "an answer about another message is dropped");
+        s = reduce(s, w(Event::VerifiedEdit { id: 7, dkim }));
+        assert_eq!(s.experiment.as_ref().map(|(id, d)| (*id, d.len())), Some((7, 1)));
+        s = reduce(s, Action::Select(9));
+        assert!(s.experiment.is_none(), "another message starts without one");
+    }
 }
