@@ -198,4 +198,3 @@ fn every_lesson_finds_what_it_says() {
         ]
     );
 }
-

@@ -358,19 +358,27 @@ fn lf(raw: &[u8]) -> Vec<u8> {
     String::from_utf8_lossy(raw).replace("\r\n", "\n").into_bytes()
 }
 
-/// An mbox of these messages (mboxrd: body lines starting with "From " are quoted).
-fn mbox(messages: &[(&str, &str, &[u8])]) -> Vec<u8> {
+/// An mbox of these messages (mboxrd: body lines starting with "From " are quoted). Each From_ line is
+/// made from the message itself: its From address and its Date in UTC, as a delivery agent writes it.
+fn mbox(messages: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::new();
-    for (sender, asctime, raw) in messages {
+    for raw in messages {
+        let summary = crate::message::read_message(raw).summary;
+        let sender = crate::search::Addr::parse_list(&summary.from).first().map(|a| a.address.clone()).unwrap_or_default();
+        let asctime = summary
+            .date
+            .and_then(|d| chrono::DateTime::from_timestamp(d.utc_unix, 0))
+            .map(|d| d.format("%a %b %e %H:%M:%S %Y").to_string())
+            .unwrap_or_default();
         out.extend_from_slice(format!("From {sender} {asctime}\n").as_bytes());
-        let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
-        for line in text.split_inclusive('\n') {
-            if line.trim_start_matches('>').starts_with("From ") {
+        let text = lf(raw);
+        for line in text.split_inclusive(|&b| b == b'\n') {
+            if line.iter().position(|&b| b != b'>').is_some_and(|i| line[i..].starts_with(b"From ")) {
                 out.push(b'>');
             }
-            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(line);
         }
-        if !text.ends_with('\n') {
+        if !text.ends_with(b"\n") {
             out.push(b'\n');
         }
         out.push(b'\n');
@@ -516,18 +524,16 @@ Tomás
     backdated_bytes.extend(backdated.render());
 
     // --- Weekly reports: routine mail that makes up most of any mailbox.
-    let weeks: [(&'static str, u32, u32); 5] = [
-        ("Mon, 26 Feb 2024 07:00:04 +0100", 9, 412),
-        ("Mon, 04 Mar 2024 07:00:03 +0100", 10, 398),
-        ("Mon, 11 Mar 2024 07:00:05 +0100", 11, 441),
-        ("Mon, 18 Mar 2024 07:00:04 +0100", 12, 427),
-        ("Mon, 25 Mar 2024 07:00:06 +0100", 13, 455),
+    let weeks: [(&'static str, &'static str, u32, u32); 5] = [
+        ("Mon, 26 Feb 2024 07:00:04 +0100", "Port traffic, week 9", 9, 412),
+        ("Mon, 04 Mar 2024 07:00:03 +0100", "Port traffic, week 10", 10, 398),
+        ("Mon, 11 Mar 2024 07:00:05 +0100", "Port traffic, week 11", 11, 441),
+        ("Mon, 18 Mar 2024 07:00:04 +0100", "Port traffic, week 12", 12, 427),
+        ("Mon, 25 Mar 2024 07:00:06 +0100", "Port traffic, week 13", 13, 455),
     ];
-    let subjects = ["Port traffic, week 9", "Port traffic, week 10", "Port traffic, week 11", "Port traffic, week 12", "Port traffic, week 13"];
     let reports: Vec<Vec<u8>> = weeks
         .iter()
-        .zip(subjects)
-        .map(|((date, week, calls), subject)| {
+        .map(|&(date, subject, week, calls)| {
             let mut r = Mail::new(REPORTS, ANNA, subject, date, format!("report-2024-w{week:02}@reports.northwind-port.example"));
             r.mailer = "X-Mailer: NW-Reports 2.1";
             r.body = format!("Week {week}: {calls} ship calls, berth occupancy {}%.\nThis message was generated automatically.\n", 60 + week);
@@ -535,25 +541,22 @@ Tomás
         })
         .collect();
 
-    let anna: Vec<(&str, &str, &[u8])> = vec![
-        ("reports@northwind-port.example", "Mon Feb 26 06:00:04 2024", &reports[0]),
-        ("anna.keller@northwind-port.example", "Mon Mar  4 08:12:40 2024", &kickoff),
-        ("reports@northwind-port.example", "Mon Mar  4 06:00:03 2024", &reports[1]),
-        ("tomas.ruiz@northwind-port.example", "Tue Mar  5 15:40:12 2024", &estimate),
-        ("anna.keller@northwind-port.example", "Fri Mar  8 10:05:33 2024", &rota),
-        ("reports@northwind-port.example", "Mon Mar 11 06:00:05 2024", &reports[2]),
-        ("tomas.ruiz@northwind-port.example", "Tue Mar 12 09:20:47 2024", &forward),
-        ("anna.keller@northwind-port.example", "Thu Mar 14 07:47:19 2024", &altered),
-        ("reports@northwind-port.example", "Mon Mar 18 06:00:04 2024", &reports[3]),
-        ("anna.keller@northwind-port.example", "Wed Mar 20 16:30:02 2024", &minutes),
-        ("sara.holm@harbourtimes.example", "Fri Mar 22 09:03:11 2024", &press_bytes),
-        ("reports@northwind-port.example", "Mon Mar 25 06:00:06 2024", &reports[4]),
-        ("anna.keller@northwind-port.example", "Wed Mar 27 11:58:14 2024", &planted),
+    let anna: Vec<&[u8]> = vec![
+        &reports[0],
+        &kickoff,
+        &reports[1],
+        &estimate,
+        &rota,
+        &reports[2],
+        &forward,
+        &altered,
+        &reports[3],
+        &minutes,
+        &press_bytes,
+        &reports[4],
+        &planted,
     ];
-    let mei: Vec<(&str, &str, &[u8])> = vec![
-        ("anna.keller@northwind-port.example", "Mon Mar  4 08:12:40 2024", &kickoff),
-        ("mei.lin@northwind-port.example", "Fri Mar 22 13:30:55 2024", &reply),
-    ];
+    let mei: Vec<&[u8]> = vec![&kickoff, &reply];
     // Saved as a Unix mail client saves .eml files: LF line ends. The estimate was exported from an mbox
     // (with the blank line an mbox message ends with), so it is the same bytes as Anna's copy; the offer is
     // the same bytes as the one forwarded inside Tomás's message.
