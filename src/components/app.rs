@@ -335,6 +335,7 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |tab| dispatcher.dispatch(Action::ForensicsTab(tab)))
     };
+    // Run a query the page chose (a finding, an exercise), showing it in the search box.
     let on_forensic_search = {
         let on_search = on_search.clone();
         Callback::from(move |query: String| {
@@ -493,14 +494,13 @@ pub fn app() -> Html {
     let lesson_pending = use_mut_ref(|| None::<String>);
     let on_lesson = {
         let dispatcher = state.dispatcher();
-        let on_search = on_search.clone();
+        let run = on_forensic_search.clone();
         let lessons = lessons.clone();
         let pending = lesson_pending.clone();
         Callback::from(move |i: usize| {
             if let Some(l) = lessons.get(i) {
                 *pending.borrow_mut() = Some(l.query.to_string());
-                set_search_box(l.query);
-                on_search.emit(l.query.to_string());
+                run.emit(l.query.to_string());
                 dispatcher.dispatch(Action::LessonShown(i));
             }
         })

@@ -10,10 +10,6 @@ use serde_json::Value;
 use super::harness::Ctx;
 use super::scenarios::{finish_target_checks, lit, open, s, wait_ingested, Target, UI_TIMEOUT};
 
-async fn click(ctx: &Ctx, css: &str) {
-    ctx.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
 /// Open the row whose subject is `subject` and wait for the reader to show it.
 async fn open_row(ctx: &Ctx, subject: &str) {
     ctx.wait_js(
@@ -33,7 +29,7 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
     let lessons = leakloupe::protocol::demo_lessons();
     open(&ctx, target).await;
     ctx.save_screenshot(&target.shot("demo-welcome.png")).await;
-    click(&ctx, "[data-testid=load-demo]").await;
+    ctx.click("[data-testid=load-demo]").await;
     let snap = wait_ingested(&ctx, 18).await;
     let files: Vec<(String, String)> =
         snap["files"].as_array().unwrap().iter().map(|f| (s(&f["name"]), s(&f["status"]))).collect();
@@ -59,7 +55,7 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
 
     for (i, lesson) in lessons.iter().enumerate() {
         if ctx.js("return !document.querySelector('[data-testid=demo-guide]');", vec![]).await == Value::Bool(true) {
-            click(&ctx, "[data-testid=guide-toggle]").await;
+            ctx.click("[data-testid=guide-toggle]").await;
         }
         ctx.wait_js(
             &format!("lesson {i}: Show me"),
@@ -129,8 +125,8 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
     }
     // Forensics › Signatures: the authority's key verifies 13 and fails once, alone (tampering, not a
     // changed key); Dalton's key is not in the drop.
-    click(&ctx, "[data-testid=forensics-toggle]").await;
-    click(&ctx, "[data-testid=forensics-tab-signatures]").await;
+    ctx.click("[data-testid=forensics-toggle]").await;
+    ctx.click("[data-testid=forensics-tab-signatures]").await;
     let keys = ctx
         .wait_js(
             "the signing keys",
@@ -150,7 +146,7 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
     // Its failing message, named by its subject, opens in the reader.
     let link = ctx.find("[data-testid=signing-key-failing]").await.text().await.unwrap_or_default();
     assert!(link.contains("Re: Fwd: Dalton offer for lot 4"), "{link}");
-    click(&ctx, "[data-testid=signing-key-failing]").await;
+    ctx.click("[data-testid=signing-key-failing]").await;
     ctx.wait_js(
         "the failing message in the reader",
         UI_TIMEOUT,
@@ -158,8 +154,8 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
     )
     .await;
     // Forensics › Senders: Anna's hours on her own clock, the planted message alone at 06.
-    click(&ctx, "[data-testid=forensics-toggle]").await;
-    click(&ctx, "[data-testid=forensics-tab-senders]").await;
+    ctx.click("[data-testid=forensics-toggle]").await;
+    ctx.click("[data-testid=forensics-tab-senders]").await;
     let hours = ctx
         .wait_js(
             "Anna's hours",
@@ -169,19 +165,19 @@ pub async fn demo_leak(ctx: Ctx, target: Target) {
         .await;
     assert_eq!(s(&hours), "0,0,0,0,0,0,1,0,2,1,0,1,0,0,0,0,0,1,0,0,0,0,0,0");
     ctx.save_screenshot(&target.shot("demo-senders.png")).await;
-    click(&ctx, "[data-testid=forensics-toggle]").await;
+    ctx.click("[data-testid=forensics-toggle]").await;
 
     // The guide marks the exercise last shown.
-    click(&ctx, "[data-testid=guide-toggle]").await;
+    ctx.click("[data-testid=guide-toggle]").await;
     let current = ctx
         .wait_js("the current exercise", UI_TIMEOUT, "const c = document.querySelector('[data-testid=lesson].current'); return c ? c.dataset.query : null;")
         .await;
     assert_eq!(s(&current), lessons.last().unwrap().query);
     // Start over (the guide, over the log's bar, closed first): asked twice, then the page lets everything
     // go and offers the demo again.
-    click(&ctx, "[data-testid=guide-toggle]").await;
-    click(&ctx, "[data-testid=start-over]").await;
-    click(&ctx, "[data-testid=start-over-confirm]").await;
+    ctx.click("[data-testid=guide-toggle]").await;
+    ctx.click("[data-testid=start-over]").await;
+    ctx.click("[data-testid=start-over-confirm]").await;
     ctx.wait_js(
         "a fresh start page",
         std::time::Duration::from_secs(20),

@@ -191,12 +191,8 @@ async fn wait_download(ctx: &Ctx, name: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 
-async fn click(ctx: &Ctx, css: &str) {
-    ctx.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
 async fn tab(ctx: &Ctx, name: &str, ready_css: &str) {
-    click(ctx, &format!("[data-testid=forensics-tab-{name}]")).await;
+    ctx.click(&format!("[data-testid=forensics-tab-{name}]")).await;
     ctx.wait_js(&format!("the {name} tab"), UI_TIMEOUT, &format!("return !!document.querySelector({});", lit(ready_css))).await;
 }
 
@@ -225,7 +221,7 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
     wait_ingested(&ctx, mails.len()).await;
 
     // The view opens from the toolbar and fills once indexing is done.
-    click(&ctx, "[data-testid=forensics-toggle]").await;
+    ctx.click("[data-testid=forensics-toggle]").await;
     ctx.wait_js(
         "the Forensics view with its findings",
         Duration::from_secs(30),
@@ -249,7 +245,7 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
     // A click on a finding searches for it: the list shows exactly its messages, beside the view.
     for code in ["authors.name-script-mismatch", "fingerprint.mailer-change"] {
         let n = count_of(code);
-        click(&ctx, &format!("[data-testid=forensic-finding][data-code={}]", lit(code))).await;
+        ctx.click(&format!("[data-testid=forensic-finding][data-code={}]", lit(code))).await;
         ctx.wait_js(
             &format!("result-count {n} for finding:{code}"),
             UI_TIMEOUT,
@@ -269,7 +265,7 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
     ctx.save_screenshot(&target.shot("forensics-filtered.png")).await;
 
     // Selection report: the listed message (one), built by the worker.
-    click(&ctx, "[data-testid=report-selection]").await;
+    ctx.click("[data-testid=report-selection]").await;
     let selection = wait_download(&ctx, "leakloupe-report-finding-fingerprint-mailer-change.html").await;
     report_checks("selection report", &selection, &hostile_sha);
 
@@ -321,11 +317,11 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
         }
     };
     set("burst-min-docs", 4).await;
-    click(&ctx, "[data-testid=burst-find]").await;
+    ctx.click("[data-testid=burst-find]").await;
     ctx.wait_js("no burst of four", UI_TIMEOUT, "return document.querySelectorAll('[data-testid=edit-burst]').length === 0;").await;
     set("burst-min-docs", 2).await;
     set("burst-window", 3).await;
-    click(&ctx, "[data-testid=burst-find]").await;
+    ctx.click("[data-testid=burst-find]").await;
     ctx.wait_js(
         "one burst of two within 3 minutes",
         UI_TIMEOUT,
@@ -333,7 +329,7 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
     )
     .await;
     // A document opens its message (the view gives way to the reader).
-    click(&ctx, "[data-testid=burst-doc][data-file='memo-2.pdf']").await;
+    ctx.click("[data-testid=burst-doc][data-file='memo-2.pdf']").await;
     ctx.wait_js(
         "the reader shows memo-2.pdf's message",
         UI_TIMEOUT,
@@ -352,7 +348,7 @@ pub async fn forensics_view(ctx: Ctx, target: Target) {
     .await;
     let shown_sha = ctx.wait_js("the message's SHA-256", UI_TIMEOUT, "const h = document.querySelector('[data-testid=message-sha256]'); return h ? h.textContent.trim() : null;").await;
     assert_eq!(s(&shown_sha), hostile_sha, "the reader's SHA-256 is the .eml's");
-    click(&ctx, "[data-testid=report-message]").await;
+    ctx.click("[data-testid=report-message]").await;
     let report = wait_download(&ctx, &leakloupe::report::file_name(HOSTILE_SUBJECT)).await;
     // Kept beside the screenshots, to look at (written before the checks, so a failure leaves them too).
     std::fs::write(artifacts_dir().join(target.shot("forensics-report.html")), &report).expect("write the report artifact");

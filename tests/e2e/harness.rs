@@ -721,6 +721,11 @@ impl Ctx {
         }
     }
 
+    /// Click the first element matching `css` (it must be there).
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no element `{css}`: {e}"))
     }
